@@ -1,0 +1,65 @@
+//! Content type definitions as events carry them. Checking content against a definition and
+//! checking that a revision is compatible belong to the command side; this is the shape.
+
+use crate::names::{FieldName, TypeName};
+use serde::{Deserialize, Serialize};
+
+/// A content type: its fields, in display order, and the field its slug is made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeDefinition {
+    pub fields: Vec<FieldDefinition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug_from: Option<FieldName>,
+}
+
+/// One field. `kind` and its kind-specific options are flattened into the same JSON object:
+/// `{"name": "author", "kind": "reference", "target": "author", "filterable": true}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldDefinition {
+    pub name: FieldName,
+    #[serde(flatten)]
+    pub kind: FieldKind,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub filterable: bool,
+    #[serde(default)]
+    pub sortable: bool,
+}
+
+/// The kind of value a field holds, with the options that only make sense for that kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FieldKind {
+    String {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_length: Option<u32>,
+    },
+    Text {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_length: Option<u32>,
+    },
+    RichText {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_length: Option<u32>,
+    },
+    Integer,
+    Number,
+    Boolean,
+    Datetime,
+    Enum {
+        values: Vec<String>,
+    },
+    Json,
+    Media,
+    /// Many-to-one: holds one id of `target`.
+    Reference {
+        target: TypeName,
+    },
+    /// Many-to-many, ordered: holds a list of ids of `target`.
+    References {
+        target: TypeName,
+    },
+    /// A tree: holds the id of the parent item of the same type.
+    Parent,
+}

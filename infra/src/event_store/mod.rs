@@ -1,0 +1,76 @@
+//! The event store port and its backends.
+//!
+//! # Rules every backend keeps (the contract tests in `infra/tests/contract` check each one)
+//!
+//! 1. **Append is atomic and checked per call.** `append(stream, expected, events)` writes all of
+//!    `events` or none. It fails with [`AppendError::WrongExpectedVersion`] (carrying the current
+//!    version) when the stream is not at `expected`; a stale version is never an overwrite.
+//! 2. **Idempotent by event id.** Appending events whose ids are already stored, to the same
+//!    stream with the same type, schema version and data, returns the original result and writes
+//!    nothing, whatever `expected` says. The same id with different content, or an append that
+//!    mixes stored and new ids, is [`AppendError::IdempotencyConflict`].
+//! 3. **One gap-free global order.** Every event gets a position 1, 2, 3, ... in commit order.
+//!    A reader of `read_all` / `subscribe_all` never sees position `p + 1` before `p` has been
+//!    committed, so reading "after my checkpoint" never skips an event, however many writers (and
+//!    processes) append concurrently.
+//! 4. **Durable when acknowledged.** `append` returns only after the commit is on disk
+//!    (SQLite `synchronous=FULL`; PostgreSQL `synchronous_commit=on`).
+//! 5. **Group commit.** Concurrent appends are gathered into one transaction (bounded by
+//!    [`GroupCommitConfig`]); each append in the batch is checked on its own, so one conflict
+//!    fails only that append.
+//! 6. **Versions** are 1-based: the first event of a stream has `stream_version` 1, and a stream
+//!    that does not exist is at version 0.
+
+mod config;
+mod error;
+mod group_commit;
+mod plan;
+pub mod postgres;
+pub mod sqlite;
+mod subscription;
+
+pub use config::{GroupCommitConfig, StoreConfig};
+pub use error::{AppendError, StoreError};
+pub use plan::{AppendResult, AppendedEvent};
+
+use async_trait::async_trait;
+use events::{ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
+use futures_util::stream::BoxStream;
+
+/// Events from the global log in position order. After yielding an error the stream ends:
+/// resubscribe from the last position you processed.
+pub type EventStream = BoxStream<'static, Result<RecordedEvent, StoreError>>;
+
+/// The source of truth: streams of events plus one global log over all of them.
+/// See the module documentation for the rules every implementation keeps.
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Appends `events` to `stream` if it is at `expected`. `events` must not be empty.
+    async fn append(
+        &self,
+        stream: StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError>;
+
+    /// Up to `limit` events of `stream` with `stream_version >= from_version`, in version order.
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: StreamVersion,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `limit` events with `position > after`, in position order, never skipping one.
+    async fn read_all(&self, after: Position, limit: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Every event with `position > after`: first those already stored (catch-up), then each new
+    /// commit as it happens (live), woken by the backend's commit signal and polling as a fallback.
+    fn subscribe_all(&self, after: Position) -> EventStream;
+
+    /// The position of the last committed event (0 when the log is empty).
+    async fn head(&self) -> Result<Position, StoreError>;
+
+    /// The current version of `stream` (0 when it does not exist).
+    async fn stream_version(&self, stream: &StreamId) -> Result<StreamVersion, StoreError>;
+}

@@ -1,0 +1,183 @@
+//! The pure middle of a group commit: given what the store holds now, decide for each append in a
+//! batch whether it is accepted (and at which versions and positions), a retry of something
+//! already stored, or refused. Both backends read the inputs, call [`plan_batch`], and write
+//! `to_insert` in one transaction.
+
+use super::error::AppendError;
+use chrono::{DateTime, Utc};
+use events::{EventId, ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
+use std::collections::{HashMap, HashSet};
+
+/// One `append` call waiting in a batch.
+#[derive(Debug, Clone)]
+pub struct AppendRequest {
+    pub stream: StreamId,
+    pub expected: ExpectedVersion,
+    pub events: Vec<NewEvent>,
+}
+
+/// Where one appended event landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendedEvent {
+    pub event_id: EventId,
+    pub stream_version: StreamVersion,
+    pub position: Position,
+}
+
+/// The outcome of a successful append (or of a retry of one: then the original outcome).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendResult {
+    pub stream: StreamId,
+    /// One entry per event, in the order given.
+    pub events: Vec<AppendedEvent>,
+}
+
+impl AppendResult {
+    /// The stream's version right after this append.
+    pub fn stream_version(&self) -> StreamVersion {
+        self.events.last().map_or(0, |e| e.stream_version)
+    }
+
+    /// The global position of the append's last event: what a reader waits for.
+    pub fn position(&self) -> Position {
+        self.events.last().map_or(0, |e| e.position)
+    }
+}
+
+/// What the store holds that the batch touches, read inside the batch's transaction.
+#[derive(Debug, Default)]
+pub struct StoreSnapshot {
+    /// The last committed position.
+    pub head: Position,
+    /// Current version of every stream the batch appends to (absent = 0).
+    pub stream_versions: HashMap<StreamId, StreamVersion>,
+    /// Stored events whose ids appear in the batch.
+    pub known_events: HashMap<EventId, RecordedEvent>,
+}
+
+/// What to write, and what to answer each append.
+#[derive(Debug)]
+pub struct BatchPlan {
+    pub to_insert: Vec<RecordedEvent>,
+    pub new_head: Position,
+    pub outcomes: Vec<Result<AppendResult, AppendError>>,
+}
+
+/// Stream ids and event ids a batch needs looked up before planning.
+pub fn lookups(batch: &[AppendRequest]) -> (Vec<StreamId>, Vec<EventId>) {
+    let streams: HashSet<&StreamId> = batch.iter().map(|r| &r.stream).collect();
+    let ids = batch.iter().flat_map(|r| r.events.iter().map(|e| e.event_id)).collect();
+    (streams.into_iter().cloned().collect(), ids)
+}
+
+/// Decides every append of `batch` in order, as if they ran one after another.
+/// `recorded_at` should already be truncated to microseconds (what both backends store).
+pub fn plan_batch(batch: &[AppendRequest], mut snapshot: StoreSnapshot, recorded_at: DateTime<Utc>) -> BatchPlan {
+    let mut to_insert = Vec::new();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for request in batch {
+        let outcome = decide(request, &mut snapshot, recorded_at, &mut to_insert);
+        outcomes.push(outcome);
+    }
+    BatchPlan { to_insert, new_head: snapshot.head, outcomes }
+}
+
+fn decide(
+    request: &AppendRequest,
+    snapshot: &mut StoreSnapshot,
+    recorded_at: DateTime<Utc>,
+    to_insert: &mut Vec<RecordedEvent>,
+) -> Result<AppendResult, AppendError> {
+    if request.events.is_empty() {
+        return Err(AppendError::Empty);
+    }
+    if let Some(original) = earlier_outcome(request, &snapshot.known_events)? {
+        return Ok(original);
+    }
+    let current = snapshot.stream_versions.get(&request.stream).copied().unwrap_or(0);
+    if !request.expected.admits(current) {
+        return Err(AppendError::WrongExpectedVersion {
+            stream: request.stream.clone(),
+            expected: request.expected,
+            actual: current,
+        });
+    }
+    let mut appended = Vec::with_capacity(request.events.len());
+    for (offset, event) in (1u64..).zip(&request.events) {
+        let recorded = RecordedEvent {
+            event_id: event.event_id,
+            stream_id: request.stream.clone(),
+            stream_version: current + offset,
+            position: snapshot.head + offset,
+            event_type: event.event_type.clone(),
+            schema_version: event.schema_version,
+            data: event.data.clone(),
+            metadata: event.metadata.clone(),
+            recorded_at,
+        };
+        appended.push(AppendedEvent {
+            event_id: recorded.event_id,
+            stream_version: recorded.stream_version,
+            position: recorded.position,
+        });
+        snapshot.known_events.insert(recorded.event_id, recorded.clone());
+        to_insert.push(recorded);
+    }
+    let count = request.events.len() as u64;
+    snapshot.head += count;
+    snapshot.stream_versions.insert(request.stream.clone(), current + count);
+    Ok(AppendResult { stream: request.stream.clone(), events: appended })
+}
+
+/// `Some(original result)` if every event of `request` is already stored exactly as given (a
+/// retry); `None` if none is; an error for a partial or altered retry, or repeated ids.
+fn earlier_outcome(
+    request: &AppendRequest,
+    known: &HashMap<EventId, RecordedEvent>,
+) -> Result<Option<AppendResult>, AppendError> {
+    let mut seen = HashSet::with_capacity(request.events.len());
+    for event in &request.events {
+        if !seen.insert(event.event_id) {
+            return Err(AppendError::IdempotencyConflict {
+                event_id: event.event_id,
+                reason: "the same event id appears twice in one append",
+            });
+        }
+    }
+    let stored: Vec<Option<&RecordedEvent>> = request.events.iter().map(|e| known.get(&e.event_id)).collect();
+    if stored.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let mut events = Vec::with_capacity(stored.len());
+    for (new, original) in request.events.iter().zip(stored) {
+        let Some(original) = original else {
+            return Err(AppendError::IdempotencyConflict {
+                event_id: new.event_id,
+                reason: "part of this append is already stored under other events",
+            });
+        };
+        if !original.is_same_as(&request.stream, new) {
+            return Err(AppendError::IdempotencyConflict {
+                event_id: new.event_id,
+                reason: "an event with this id is stored with a different stream, type or data",
+            });
+        }
+        events.push(AppendedEvent {
+            event_id: original.event_id,
+            stream_version: original.stream_version,
+            position: original.position,
+        });
+    }
+    let contiguous = events.windows(2).all(|w| w[1].stream_version == w[0].stream_version + 1);
+    if !contiguous {
+        return Err(AppendError::IdempotencyConflict {
+            event_id: request.events[0].event_id,
+            reason: "these events were stored by different appends",
+        });
+    }
+    Ok(Some(AppendResult { stream: request.stream.clone(), events }))
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;
