@@ -102,7 +102,11 @@ impl DomainEvent {
     /// The form the store keeps. Fails only if a payload cannot be represented as JSON,
     /// which none of ours can; the error is still surfaced rather than hidden.
     pub fn to_stored(&self) -> Result<StoredForm, serde_json::Error> {
-        Ok(StoredForm { event_type: self.event_type().to_owned(), schema_version: self.schema_version(), data: self.data()? })
+        Ok(StoredForm {
+            event_type: self.event_type().to_owned(),
+            schema_version: self.schema_version(),
+            data: self.data()?,
+        })
     }
 
     /// An append-ready event with the id and metadata the command brought.

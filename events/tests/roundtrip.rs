@@ -1,5 +1,7 @@
 //! Every event survives its stored form: encode -> JSON text -> decode gives the same event.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod support;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -96,8 +98,12 @@ fn definition() -> impl Strategy<Value = TypeDefinition> {
 }
 
 fn engagement() -> impl Strategy<Value = Engagement> {
-    (type_name(), content_id(), user(), time())
-        .prop_map(|(content_type, content_id, user, at)| Engagement { content_type, content_id, user, at })
+    (type_name(), content_id(), user(), time()).prop_map(|(content_type, content_id, user, at)| Engagement {
+        content_type,
+        content_id,
+        user,
+        at,
+    })
 }
 
 fn content_ref() -> impl Strategy<Value = ContentRef> {

@@ -1,6 +1,8 @@
 //! The stored JSON of every event type is pinned: any change to the wire form shows up as a
 //! snapshot diff that must be reviewed (and, if it breaks old events, come with an upcaster).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod support;
 
 use events::DomainEvent;

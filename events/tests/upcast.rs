@@ -1,5 +1,7 @@
 //! The upcasting hook: old stored versions become the current type on read.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod support;
 
 use events::upcast::{upcast, Upcaster};
@@ -19,7 +21,8 @@ fn comment_posted_v1_to_v2(mut data: Value) -> Result<Value, String> {
     Ok(data)
 }
 
-const CHAIN: &[Upcaster] = &[Upcaster { event_type: "CommentPosted", from_version: 1, upcast: comment_posted_v1_to_v2 }];
+const CHAIN: &[Upcaster] =
+    &[Upcaster { event_type: "CommentPosted", from_version: 1, upcast: comment_posted_v1_to_v2 }];
 
 fn v1_payload() -> Value {
     json!({
@@ -77,7 +80,11 @@ fn unknown_types_and_mismatched_payloads_are_errors() {
         Err(DecodeError::Payload { .. })
     ));
     assert!(matches!(
-        DomainEvent::from_stored("ContentViewed", 1, json!({"content_type": "Bad Name", "content_id": "0190a8e4-1c7e-7c1a-9a3e-1f2a3b4c5d6e", "user": "42", "at": "2024-01-01T00:00:00Z"})),
+        DomainEvent::from_stored(
+            "ContentViewed",
+            1,
+            json!({"content_type": "Bad Name", "content_id": "0190a8e4-1c7e-7c1a-9a3e-1f2a3b4c5d6e", "user": "42", "at": "2024-01-01T00:00:00Z"})
+        ),
         Err(DecodeError::Payload { .. })
     ));
 }

@@ -53,11 +53,17 @@ fn engagement(user: &str) -> Engagement {
 pub fn examples() -> Vec<DomainEvent> {
     let fields = json!({"title": "Hello, Folio", "author": "0190a8e4-0000-7000-8000-000000000001", "tags": []});
     vec![
-        DomainEvent::ContentTypeDefined(ContentTypeDefined { type_name: name("article"), definition: article_definition() }),
+        DomainEvent::ContentTypeDefined(ContentTypeDefined {
+            type_name: name("article"),
+            definition: article_definition(),
+        }),
         DomainEvent::ContentTypeRevised(ContentTypeRevised {
             type_name: name("category"),
             definition: TypeDefinition {
-                fields: vec![field("name", FieldKind::String { max_length: Some(80) }), field("parent", FieldKind::Parent)],
+                fields: vec![
+                    field("name", FieldKind::String { max_length: Some(80) }),
+                    field("parent", FieldKind::Parent),
+                ],
                 slug_from: None,
             },
         }),
@@ -73,9 +79,17 @@ pub fn examples() -> Vec<DomainEvent> {
             fields: json!({"title": "Hello again", "summary": null}).as_object().unwrap().clone(),
             slug: Some(Slug::parse("hello-again").unwrap()),
         }),
-        DomainEvent::ContentPublished(ContentPublished { content_type: name("article"), content_id: content(), published_at: t(60) }),
+        DomainEvent::ContentPublished(ContentPublished {
+            content_type: name("article"),
+            content_id: content(),
+            published_at: t(60),
+        }),
         DomainEvent::ContentUnpublished(item()),
-        DomainEvent::ContentScheduled(ContentScheduled { content_type: name("article"), content_id: content(), publish_at: t(3600) }),
+        DomainEvent::ContentScheduled(ContentScheduled {
+            content_type: name("article"),
+            content_id: content(),
+            publish_at: t(3600),
+        }),
         DomainEvent::ContentArchived(item()),
         DomainEvent::CommentPosted(CommentPosted {
             comment_id: comment(2),

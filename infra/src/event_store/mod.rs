@@ -26,6 +26,7 @@ mod error;
 mod group_commit;
 mod plan;
 pub mod postgres;
+mod row;
 pub mod sqlite;
 mod subscription;
 

@@ -36,11 +36,9 @@ fn accepted_appends_take_consecutive_positions_and_versions() {
         append("a-1", ExpectedVersion::Exact(4), vec![event(4, json!(4))]),
     ];
     let plan = plan_batch(&batch, snapshot, now());
-    let positions: Vec<_> = plan.to_insert.iter().map(|e| (e.stream_id.to_string(), e.stream_version, e.position)).collect();
-    assert_eq!(
-        positions,
-        [("a-1".into(), 3, 11), ("a-1".into(), 4, 12), ("b-1".into(), 1, 13), ("a-1".into(), 5, 14)]
-    );
+    let positions: Vec<_> =
+        plan.to_insert.iter().map(|e| (e.stream_id.to_string(), e.stream_version, e.position)).collect();
+    assert_eq!(positions, [("a-1".into(), 3, 11), ("a-1".into(), 4, 12), ("b-1".into(), 1, 13), ("a-1".into(), 5, 14)]);
     assert_eq!(plan.new_head, 14);
     assert_eq!(plan.outcomes[0].as_ref().unwrap().position(), 12);
     assert_eq!(plan.outcomes[2].as_ref().unwrap().stream_version(), 5);
@@ -57,7 +55,11 @@ fn a_stale_append_fails_alone_and_reports_the_current_version() {
     assert!(plan.outcomes[0].is_ok());
     assert_eq!(
         plan.outcomes[1],
-        Err(AppendError::WrongExpectedVersion { stream: stream("a-1"), expected: ExpectedVersion::NoStream, actual: 1 })
+        Err(AppendError::WrongExpectedVersion {
+            stream: stream("a-1"),
+            expected: ExpectedVersion::NoStream,
+            actual: 1
+        })
     );
     assert!(plan.outcomes[2].is_ok());
     assert_eq!(plan.to_insert.len(), 2);
@@ -66,7 +68,11 @@ fn a_stale_append_fails_alone_and_reports_the_current_version() {
 
 #[test]
 fn a_retry_returns_the_original_result_whatever_it_expects() {
-    let first = plan_batch(&[append("a-1", ExpectedVersion::NoStream, vec![event(1, json!(1))])], StoreSnapshot::default(), now());
+    let first = plan_batch(
+        &[append("a-1", ExpectedVersion::NoStream, vec![event(1, json!(1))])],
+        StoreSnapshot::default(),
+        now(),
+    );
     let stored = first.to_insert[0].clone();
     let snapshot = StoreSnapshot {
         head: 5,

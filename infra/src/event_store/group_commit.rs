@@ -1,0 +1,110 @@
+//! Group commit: appends from many tasks queue here, and one writer task commits them in batches.
+//!
+//! While a batch is being committed, new appends queue up; the next batch takes them all (up to
+//! `max_batch_events`), optionally lingering `max_wait` for more. One fsync then acknowledges many
+//! appends. An append whose caller has gone away is still committed: its events are durable and a
+//! retry with the same ids gets the original result.
+
+use super::config::GroupCommitConfig;
+use super::error::{AppendError, StoreError};
+use super::plan::{AppendRequest, AppendResult};
+use async_trait::async_trait;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+/// A backend's transactional half of group commit.
+#[async_trait]
+pub(crate) trait BatchWriter: Send + 'static {
+    /// Checks every append of `batch` in order, writes the accepted ones in ONE transaction, and
+    /// returns one outcome per append. `Err` means the transaction did not commit: no append of
+    /// the batch is stored.
+    async fn commit(&mut self, batch: &[AppendRequest]) -> Result<Vec<Result<AppendResult, AppendError>>, StoreError>;
+}
+
+struct Job {
+    request: AppendRequest,
+    reply: oneshot::Sender<Result<AppendResult, StoreError>>,
+}
+
+/// The queue in front of a backend's single writer task. Cloning shares the queue; the task
+/// stops once every handle is dropped and the queue is drained.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupCommitter {
+    queue: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job").field("stream", &self.request.stream).finish_non_exhaustive()
+    }
+}
+
+impl GroupCommitter {
+    /// Spawns the writer task on the current tokio runtime.
+    pub(crate) fn start<W: BatchWriter>(writer: W, config: GroupCommitConfig) -> Self {
+        let (queue, jobs) = mpsc::channel(16 * config.max_batch_events.max(1));
+        tokio::spawn(run(writer, jobs, config));
+        Self { queue }
+    }
+
+    pub(crate) async fn append(&self, request: AppendRequest) -> Result<AppendResult, StoreError> {
+        let (reply, outcome) = oneshot::channel();
+        self.queue.send(Job { request, reply }).await.map_err(|_| StoreError::Closed)?;
+        outcome.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+async fn run<W: BatchWriter>(mut writer: W, mut jobs: mpsc::Receiver<Job>, config: GroupCommitConfig) {
+    let mut carried: Option<Job> = None;
+    loop {
+        let first = match carried.take() {
+            Some(job) => job,
+            None => match jobs.recv().await {
+                Some(job) => job,
+                None => return,
+            },
+        };
+        let (batch, next) = gather(first, &mut jobs, config).await;
+        carried = next;
+        let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|j| (j.request, j.reply)).unzip();
+        match writer.commit(&requests).await {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    // The caller may have gone away; its append is committed all the same.
+                    let _ = reply.send(outcome.map_err(StoreError::from));
+                }
+            }
+            Err(error) => {
+                tracing::error!(error = %error, appends = replies.len(), "group commit failed");
+                for reply in replies {
+                    let _ = reply.send(Err(error.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Takes queued jobs after `first` until the batch is full, the queue is empty and `max_wait`
+/// has passed. A job that would overflow the batch is carried to the next one.
+async fn gather(first: Job, jobs: &mut mpsc::Receiver<Job>, config: GroupCommitConfig) -> (Vec<Job>, Option<Job>) {
+    let deadline = Instant::now() + config.max_wait;
+    let mut events = first.request.events.len();
+    let mut batch = vec![first];
+    while events < config.max_batch_events {
+        let job = match jobs.try_recv() {
+            Ok(job) => job,
+            Err(_) if config.max_wait.is_zero() => break,
+            Err(_) => match tokio::time::timeout_at(deadline, jobs.recv()).await {
+                Ok(Some(job)) => job,
+                Ok(None) | Err(_) => break,
+            },
+        };
+        let size = job.request.events.len();
+        if events + size > config.max_batch_events {
+            return (batch, Some(job));
+        }
+        events += size;
+        batch.push(job);
+    }
+    (batch, None)
+}

@@ -1,0 +1,46 @@
+//! The event store contract: every case runs against every backend.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod cases;
+mod fixture;
+mod ordering;
+
+use fixture::Fixture;
+
+macro_rules! contract {
+    ($backend:ident: $($case:ident),* $(,)?) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let fixture = crate::Fixture::$backend().await;
+                    crate::cases::$case(&fixture).await;
+                    fixture.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! contract_for_every_backend {
+    ($($case:ident),* $(,)?) => {
+        contract!(sqlite: $($case),*);
+        contract!(postgres: $($case),*);
+    };
+}
+
+contract_for_every_backend!(
+    two_writers_at_the_same_version_exactly_one_wins,
+    a_retry_with_the_same_ids_returns_the_original_result,
+    the_same_id_with_other_content_is_refused_and_writes_nothing,
+    no_stream_and_any_and_empty_appends,
+    read_stream_and_read_all_page_in_order,
+    a_one_mebibyte_event_round_trips,
+    unicode_round_trips_exactly,
+    a_ten_thousand_event_stream,
+    one_stale_append_fails_alone_among_concurrent_appends,
+    subscribe_catches_up_then_goes_live,
+    acknowledged_events_survive_a_restart,
+    concurrent_writers_never_make_a_tailing_reader_skip_or_reorder,
+);
