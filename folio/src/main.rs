@@ -1,1 +1,17 @@
-fn main() {}
+//! The `folio` binary: parses the command line and hands over to the library.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = folio::cli::Cli::parse();
+    folio::telemetry::init(&cli.log);
+    match folio::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = %folio::error::Report(&error), "folio failed");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The command line. Every option can also be set with the `FOLIO_...` environment variable
+//! shown in `--help`; the command line wins over the environment, which wins over defaults.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "folio", version, about = "Folio: an event-sourced headless CMS")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `folio=debug,sqlx=warn`.
+    #[arg(long, global = true, env = "FOLIO_LOG", default_value = "info")]
+    pub log: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every role in one process on one port (the embedded profile: SQLite, no servers).
+    Serve(ServeArgs),
+    /// Create or upgrade the event store's schema, then exit.
+    Migrate(MigrateArgs),
+}
+
+/// Where the event store lives: a SQLite file under `--data-dir` (embedded), or PostgreSQL when
+/// `--database-url` is given (cluster).
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Folder for the embedded profile's files (created if missing).
+    #[arg(long, env = "FOLIO_DATA_DIR", default_value = "folio-data")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL of the event store; selects the cluster profile.
+    #[arg(long, env = "FOLIO_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Most events committed in one group-commit transaction.
+    #[arg(long, env = "FOLIO_GROUP_COMMIT_MAX_EVENTS", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub group_commit_max_events: u32,
+    /// How long (milliseconds) a group commit lingers for more appends; 0 commits what is queued.
+    #[arg(long, env = "FOLIO_GROUP_COMMIT_MAX_WAIT_MS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub group_commit_max_wait_ms: u32,
+    /// Connections to the event store's database.
+    #[arg(long, env = "FOLIO_DATABASE_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_pool_size: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FOLIO_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on; 0 picks a free one (printed at start).
+    #[arg(long, env = "FOLIO_PORT", default_value_t = 8080)]
+    pub port: u16,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+}

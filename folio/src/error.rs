@@ -1,0 +1,31 @@
+//! The binary's error type and its human report (the whole cause chain, on one line).
+
+use std::fmt;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("cannot create the data directory {path}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("cannot open the event store")]
+    Store(#[from] infra::StoreError),
+    #[error("cannot listen on {address}")]
+    Bind { address: String, source: std::io::Error },
+    #[error("the HTTP server failed")]
+    Server(#[source] std::io::Error),
+}
+
+/// Displays an error followed by each of its causes: `a: b: c`.
+#[derive(Debug)]
+pub struct Report<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}

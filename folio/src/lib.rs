@@ -1,0 +1,19 @@
+//! Every role and tool of Folio behind one binary. `main.rs` only parses and calls [`run`].
+
+pub mod cli;
+pub mod error;
+pub mod migrate;
+pub mod serve;
+pub mod store;
+pub mod telemetry;
+
+use cli::{Cli, Command};
+use error::CliError;
+
+/// Runs the chosen subcommand to completion.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Migrate(args) => migrate::run(args).await,
+    }
+}

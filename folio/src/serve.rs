@@ -1,0 +1,60 @@
+//! `folio serve`: the embedded profile, every role in one process on one port.
+
+use crate::cli::ServeArgs;
+use crate::error::CliError;
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use infra::EventStore;
+use std::io::Write;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+/// A built, bound, not yet running server. Tests bind port 0 and read [`Application::port`].
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    pub async fn build(args: &ServeArgs) -> Result<Self, CliError> {
+        let store = crate::store::open(&args.store).await?;
+        Self::with_store(&args.host, args.port, store)
+    }
+
+    pub fn with_store(host: &str, port: u16, store: Arc<dyn EventStore>) -> Result<Self, CliError> {
+        let address = format!("{host}:{port}");
+        let bind_error = |source| CliError::Bind { address: address.clone(), source };
+        let listener = TcpListener::bind(&address).map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
+        let store = web::Data::new(store);
+        let server = HttpServer::new(move || App::new().app_data(store.clone()).configure(query_api::configure_health))
+            .listen(listener)
+            .map_err(bind_error)?
+            .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM; in-flight requests finish first.
+    pub async fn run_until_stopped(self) -> Result<(), CliError> {
+        self.server.await.map_err(CliError::Server)
+    }
+}
+
+pub async fn run(args: ServeArgs) -> Result<(), CliError> {
+    let app = Application::build(&args).await?;
+    let url = format!("http://{}:{}", args.host, app.port());
+    tracing::info!(%url, data_dir = %args.store.data_dir.display(), "folio serve is listening");
+    // The one line a person (or a script) needs: where to point curl.
+    let _ = writeln!(std::io::stdout().lock(), "Folio is running at {url}  (try: curl {url}/healthz)");
+    app.run_until_stopped().await
+}

@@ -1,0 +1,90 @@
+//! `folio serve` as a user meets it: health and readiness over HTTP, on a random port.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use folio::serve::Application;
+use infra::event_store::postgres::PostgresEventStore;
+use infra::event_store::sqlite::SqliteEventStore;
+use infra::{EventStore, StoreConfig};
+use serde_json::{json, Value};
+use sqlx::{Connection, PgConnection};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn spawn(store: Arc<dyn EventStore>) -> String {
+    let app = Application::with_store("127.0.0.1", 0, store).unwrap();
+    let url = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    url
+}
+
+async fn get(url: &str) -> (u16, String, Value) {
+    let response = reqwest::get(url).await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    (status, content_type, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_on_the_embedded_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteEventStore::open(&dir.path().join("events.sqlite"), StoreConfig::default()).await.unwrap();
+    let url = spawn(Arc::new(store)).await;
+
+    assert_eq!(get(&format!("{url}/healthz")).await, (200, "application/json".into(), json!({"status": "ok"})));
+    let (status, _, body) = get(&format!("{url}/readyz")).await;
+    assert_eq!((status, body), (200, json!({"status": "ready", "event_store": {"head": 0}})));
+}
+
+#[tokio::test]
+async fn readyz_is_503_problem_json_when_the_event_store_is_gone() {
+    let admin_url =
+        std::env::var("FOLIO_TEST_PG_URL").unwrap_or_else(|_| "postgres://folio:folio@127.0.0.1:55432/postgres".into());
+    let database = format!("folio_test_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = PgConnection::connect(&admin_url).await.expect("PostgreSQL must run (scripts/dev-up)");
+    sqlx::query(&format!("CREATE DATABASE {database}")).execute(&mut admin).await.unwrap();
+    let url = format!("{}/{database}", admin_url.rsplit_once('/').unwrap().0);
+    let store = PostgresEventStore::connect(&url, StoreConfig::default()).await.unwrap();
+    let app_url = spawn(Arc::new(store)).await;
+    assert_eq!(get(&format!("{app_url}/readyz")).await.0, 200);
+
+    sqlx::query(&format!("DROP DATABASE {database} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+
+    let (status, content_type, body) = get(&format!("{app_url}/readyz")).await;
+    assert_eq!((status, content_type.as_str()), (503, "application/problem+json"));
+    assert_eq!(body["code"], "not_ready");
+    assert_eq!(body["status"], 503);
+    assert_eq!(get(&format!("{app_url}/healthz")).await.0, 200, "the process itself is still healthy");
+}
+
+#[tokio::test]
+async fn the_binary_prints_its_url_serves_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["serve", "--port", "0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL on the first line").to_owned();
+
+    let (status, _, body) = get(&format!("{url}/healthz")).await;
+    assert_eq!((status, body), (200, json!({"status": "ok"})));
+    assert!(dir.path().join("data/events.sqlite").exists(), "the embedded store lives in the data dir");
+
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "folio serve did not stop on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "graceful stop exits 0, got {status}");
+}

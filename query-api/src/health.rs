@@ -1,0 +1,28 @@
+//! `/healthz`: the process is up and serving HTTP. `/readyz`: its dependencies answer (today the
+//! event store: its head position is read), so a load balancer may send traffic.
+
+use crate::problem::Problem;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use infra::EventStore;
+use serde_json::json;
+use std::sync::Arc;
+
+/// Mounts `/healthz` and `/readyz`. Expects `web::Data<Arc<dyn EventStore>>` in app data.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.route("/healthz", web::get().to(healthz)).route("/readyz", web::get().to(readyz));
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+async fn readyz(store: web::Data<Arc<dyn EventStore>>) -> HttpResponse {
+    match store.head().await {
+        Ok(head) => HttpResponse::Ok().json(json!({ "status": "ready", "event_store": { "head": head } })),
+        Err(error) => {
+            tracing::warn!(error = %error, "readiness check: event store unreachable");
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the event store does not answer").response()
+        }
+    }
+}
