@@ -45,6 +45,8 @@ pub async fn run(fixture: &Fixture) {
         while seen.len() < total {
             let next = tokio::time::timeout_at(deadline, subscription.next()).await;
             let event = next.expect("subscriber stalled before seeing every event").unwrap().unwrap();
+            // Fail at the first skip, not at the deadline: positions are gap-free by contract.
+            assert_eq!(event.position, seen.len() as u64 + 1, "the subscriber skipped or repeated a position");
             seen.push(event);
         }
         let nothing_more = tokio::time::timeout(Duration::from_millis(300), subscription.next()).await;

@@ -1,0 +1,4 @@
+//! Shared pieces of Folio's load generators: latency recording and result rows.
+
+pub mod measure;
+pub mod pgbench;
