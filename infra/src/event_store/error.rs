@@ -26,6 +26,9 @@ pub enum StoreError {
     /// A stored row could not be read back (a corrupt or foreign row).
     #[error("stored event at position {position} is unreadable: {reason}")]
     Corrupt { position: i64, reason: String },
+    /// Other processes kept appending first; the batch gave up re-planning after `attempts`.
+    #[error("event store too contended: gave up after {attempts} attempts")]
+    Contention { attempts: usize },
     /// The writer task is gone (the store is shutting down).
     #[error("event store is shut down")]
     Closed,

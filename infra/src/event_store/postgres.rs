@@ -1,13 +1,15 @@
 //! The cluster backend: PostgreSQL.
 //!
-//! Global order: every batch transaction first locks the single row of `folio_log_head`
-//! (`SELECT ... FOR UPDATE`), assigns positions `head + 1 ...`, inserts, moves the head and
-//! commits. The row lock serializes appenders across all processes, and PostgreSQL makes a
-//! transaction visible before it releases its locks, so the next appender can only commit after
-//! the previous one is visible: positions are gap-free and become visible in order, and a reader
-//! of `position > checkpoint` never skips an event. Group commit amortizes the serialization:
-//! one lock hold and one fsync per batch, not per append. See ARCHITECTURE.md for the trade-off
-//! against a transaction-id (xid8) fence.
+//! Global order: a batch reads the head position and the state it needs without locks, plans,
+//! then in ONE statement moves `folio_log_head` from the head it read to the new head (a
+//! compare-and-swap that takes the row lock until commit), inserts the events only if that
+//! worked, and NOTIFYs. If another process appended first, the head has moved, nothing is
+//! written, and the batch re-plans. The row lock serializes committers across all processes, and
+//! PostgreSQL makes a transaction visible before it releases its locks, so the next appender can
+//! only move the head after the previous batch is visible: positions are gap-free and become
+//! visible in order, and a reader of `position > checkpoint` never skips an event. Group commit
+//! amortizes the serialization: one lock hold and one fsync per batch, not per append. See
+//! ARCHITECTURE.md for the trade-off against a transaction-id (xid8) fence.
 //!
 //! Subscribers are woken by `NOTIFY folio_events` sent in the same transaction (delivered at
 //! commit), with polling as the fallback.
@@ -22,8 +24,8 @@ use super::{EventStore, EventStream};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use events::{ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions};
+use sqlx::Connection;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -59,7 +61,7 @@ impl PostgresEventStore {
     /// As [`Self::connect`] over an existing pool (its size bounds readers and the writer).
     pub async fn with_pool(pool: PgPool, config: StoreConfig) -> Result<Self, StoreError> {
         migrate(&pool).await?;
-        let committer = GroupCommitter::start(PgWriter { pool: pool.clone() }, config.group_commit);
+        let committer = GroupCommitter::start(PgWriter::new(&pool), config.group_commit);
         Ok(Self { inner: Arc::new(Inner { pool, committer, config }) })
     }
 
@@ -167,60 +169,97 @@ impl CommitSignal for NotifySignal {
     }
 }
 
+/// The single writer of this store. It has its own connection, re-planned per statement
+/// (`plan_cache_mode=force_custom_plan`): a generic plan cached while the table was small would
+/// keep scanning it sequentially as it grows.
 struct PgWriter {
-    pool: PgPool,
+    options: PgConnectOptions,
+    conn: Option<PgConnection>,
 }
 
-#[async_trait]
-impl BatchWriter for PgWriter {
-    async fn commit(&mut self, batch: &[AppendRequest]) -> Result<Vec<Result<AppendResult, AppendError>>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let head: i64 =
-            sqlx::query_scalar("SELECT position FROM folio_log_head FOR UPDATE").fetch_one(&mut *tx).await?;
-        let snapshot = snapshot(&mut tx, batch, head).await?;
+impl PgWriter {
+    fn new(pool: &PgPool) -> Self {
+        let options = pool.connect_options().as_ref().clone().options([("plan_cache_mode", "force_custom_plan")]);
+        Self { options, conn: None }
+    }
+
+    async fn try_commit(&mut self, batch: &[AppendRequest]) -> Result<Outcomes, StoreError> {
+        if self.conn.is_none() {
+            self.conn = Some(PgConnection::connect_with(&self.options).await?);
+        }
+        let Some(conn) = self.conn.as_mut() else { return Err(StoreError::Closed) };
+
+        // Optimistic: read without locks, then compare-and-swap the head in the insert.
+        let snapshot = read_snapshot(conn, batch).await?;
+        let read_head = snapshot.head;
+        let plan = plan_batch(batch, snapshot, truncate_to_micros(Utc::now()));
+        if plan.to_insert.is_empty() {
+            return Ok(plan.outcomes);
+        }
+        if insert_if_head_unmoved(conn, read_head, plan.new_head, &plan.to_insert).await? {
+            return Ok(plan.outcomes);
+        }
+
+        // Another process appended first: queue on the head's row lock instead of racing again.
+        tracing::debug!("head moved under an optimistic batch; retrying under the head lock");
+        let mut tx = conn.begin().await?;
+        sqlx::query("SELECT position FROM folio_log_head FOR UPDATE").execute(&mut *tx).await?;
+        let snapshot = read_snapshot(&mut tx, batch).await?;
+        let read_head = snapshot.head;
         let plan = plan_batch(batch, snapshot, truncate_to_micros(Utc::now()));
         if plan.to_insert.is_empty() {
             tx.rollback().await?;
             return Ok(plan.outcomes);
         }
-        insert(&mut tx, &plan.to_insert).await?;
-        sqlx::query(
-            "WITH moved AS (UPDATE folio_log_head SET position = $1 RETURNING position) \
-             SELECT pg_notify($2, position::text) FROM moved",
-        )
-        .bind(to_i64(plan.new_head))
-        .bind(COMMIT_CHANNEL)
-        .execute(&mut *tx)
-        .await?;
+        if !insert_if_head_unmoved(&mut tx, read_head, plan.new_head, &plan.to_insert).await? {
+            return Err(StoreError::Corrupt {
+                position: to_i64(read_head),
+                reason: "head moved under its row lock".into(),
+            });
+        }
         tx.commit().await?;
         Ok(plan.outcomes)
     }
 }
 
-async fn snapshot(
-    tx: &mut Transaction<'static, Postgres>,
-    batch: &[AppendRequest],
-    head: i64,
-) -> Result<StoreSnapshot, StoreError> {
+type Outcomes = Vec<Result<AppendResult, AppendError>>;
+
+#[async_trait]
+impl BatchWriter for PgWriter {
+    async fn commit(&mut self, batch: &[AppendRequest]) -> Result<Outcomes, StoreError> {
+        let outcome = self.try_commit(batch).await;
+        if outcome.is_err() {
+            // The connection may be broken or mid-transaction: start the next batch on a new one.
+            self.conn = None;
+        }
+        outcome
+    }
+}
+
+/// Reads, in this order, the head with the versions of the batch's streams (one statement, one
+/// snapshot), then any stored events with the batch's ids. Outside a transaction this takes no
+/// lock: anything committed after the head was read has moved it, which the insert detects.
+async fn read_snapshot(conn: &mut PgConnection, batch: &[AppendRequest]) -> Result<StoreSnapshot, StoreError> {
     let (streams, ids) = lookups(batch);
-    let mut snapshot = StoreSnapshot { head: u64::try_from(head).unwrap_or(0), ..StoreSnapshot::default() };
     let names: Vec<&str> = streams.iter().map(StreamId::as_str).collect();
-    let versions: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT s.id, (SELECT max(e.stream_version) FROM folio_events e WHERE e.stream_id = s.id) \
+    let rows: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT (SELECT position FROM folio_log_head), s.id, \
+                (SELECT max(e.stream_version) FROM folio_events e WHERE e.stream_id = s.id) \
          FROM unnest($1::text[]) AS s(id)",
     )
     .bind(&names)
-    .fetch_all(&mut **tx)
-    .await
-    .map(|rows: Vec<(String, Option<i64>)>| rows.into_iter().map(|(s, v)| (s, v.unwrap_or(0))).collect())?;
-    for (stream, version) in versions {
-        if let Ok(stream) = StreamId::parse(stream) {
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut snapshot = StoreSnapshot::default();
+    for (head, stream, version) in rows {
+        snapshot.head = u64::try_from(head).unwrap_or(0);
+        if let (Ok(stream), Some(version)) = (StreamId::parse(stream), version) {
             snapshot.stream_versions.insert(stream, u64::try_from(version).unwrap_or(0));
         }
     }
     let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
     let rows: Vec<EventRow> =
-        sqlx::query_as(&format!("{SELECT_EVENTS} WHERE event_id = ANY($1)")).bind(&ids).fetch_all(&mut **tx).await?;
+        sqlx::query_as(&format!("{SELECT_EVENTS} WHERE event_id = ANY($1)")).bind(&ids).fetch_all(&mut *conn).await?;
     for row in rows {
         let event = row.into_recorded()?;
         snapshot.known_events.insert(event.event_id, event);
@@ -228,7 +267,15 @@ async fn snapshot(
     Ok(snapshot)
 }
 
-async fn insert(tx: &mut Transaction<'static, Postgres>, rows: &[RecordedEvent]) -> Result<(), StoreError> {
+/// One statement, so one transaction and one round trip: move the head from `read_head` to
+/// `new_head` (taking its row lock until commit), insert the events only if that worked, and
+/// NOTIFY. Returns false, having written nothing, if another process moved the head first.
+async fn insert_if_head_unmoved(
+    conn: &mut PgConnection,
+    read_head: Position,
+    new_head: Position,
+    rows: &[RecordedEvent],
+) -> Result<bool, StoreError> {
     let mut positions = Vec::with_capacity(rows.len());
     let mut ids = Vec::with_capacity(rows.len());
     let mut streams = Vec::with_capacity(rows.len());
@@ -249,12 +296,19 @@ async fn insert(tx: &mut Transaction<'static, Postgres>, rows: &[RecordedEvent])
         metadata.push(serde_json::to_string(&event.metadata).unwrap_or_else(|_| "{}".into()));
         recorded_at.push(event.recorded_at);
     }
-    sqlx::query(
-        "INSERT INTO folio_events (position, event_id, stream_id, stream_version, event_type, schema_version, \
-         data, metadata, recorded_at) \
-         SELECT p, e, s, v, t, sv, d::json, m::json, r \
-         FROM unnest($1::int8[], $2::uuid[], $3::text[], $4::int8[], $5::text[], $6::int2[], $7::text[], \
-                     $8::text[], $9::timestamptz[]) AS x(p, e, s, v, t, sv, d, m, r)",
+    let moved: Option<(i64,)> = sqlx::query_as(
+        "WITH moved AS ( \
+             UPDATE folio_log_head SET position = $10 WHERE position = $11 RETURNING position \
+         ), inserted AS ( \
+             INSERT INTO folio_events (position, event_id, stream_id, stream_version, event_type, \
+                                       schema_version, data, metadata, recorded_at) \
+             SELECT p, e, s, v, t, sv, d::json, m::json, r \
+             FROM unnest($1::int8[], $2::uuid[], $3::text[], $4::int8[], $5::text[], $6::int2[], \
+                         $7::text[], $8::text[], $9::timestamptz[]) AS x(p, e, s, v, t, sv, d, m, r) \
+             WHERE EXISTS (SELECT 1 FROM moved) \
+             RETURNING 1 \
+         ) \
+         SELECT position FROM moved, LATERAL (SELECT pg_notify($12, position::text)) AS notified",
     )
     .bind(&positions)
     .bind(&ids)
@@ -265,7 +319,10 @@ async fn insert(tx: &mut Transaction<'static, Postgres>, rows: &[RecordedEvent])
     .bind(&data)
     .bind(&metadata)
     .bind(&recorded_at)
-    .execute(&mut **tx)
+    .bind(to_i64(new_head))
+    .bind(to_i64(read_head))
+    .bind(COMMIT_CHANNEL)
+    .fetch_optional(conn)
     .await?;
-    Ok(())
+    Ok(moved.is_some())
 }

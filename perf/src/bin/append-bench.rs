@@ -153,12 +153,8 @@ impl PgDatabase {
 /// The same row as an event, through pgbench: one INSERT per transaction, same constraints.
 async fn pg_ceiling(db: &PgDatabase, appenders: usize, args: &Args) -> Result<Figures, Box<dyn std::error::Error>> {
     let mut conn = PgConnection::connect(&db.url).await?;
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS ceiling (LIKE folio_events INCLUDING ALL); \
-         CREATE SEQUENCE IF NOT EXISTS ceiling_position;",
-    )
-    .execute(&mut conn)
-    .await?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS ceiling (LIKE folio_events INCLUDING ALL)").execute(&mut conn).await?;
+    sqlx::query("CREATE SEQUENCE IF NOT EXISTS ceiling_position").execute(&mut conn).await?;
     let (data, metadata) = payload();
     let script = format!(
         "INSERT INTO ceiling (position, event_id, stream_id, stream_version, event_type, schema_version, data, metadata, recorded_at) \
