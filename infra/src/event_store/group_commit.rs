@@ -108,3 +108,82 @@ async fn gather(first: Job, jobs: &mut mpsc::Receiver<Job>, config: GroupCommitC
     }
     (batch, None)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The batching rules, with a writer that accepts everything and records what it was given.
+    //! (The real writers are covered by the contract suite against real databases.)
+
+    use super::*;
+    use events::{EventId, ExpectedVersion, Metadata, NewEvent, StreamId};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    #[derive(Clone, Default)]
+    struct Recorder(Arc<Mutex<Vec<usize>>>);
+
+    #[async_trait]
+    impl BatchWriter for Recorder {
+        async fn commit(
+            &mut self,
+            batch: &[AppendRequest],
+        ) -> Result<Vec<Result<AppendResult, AppendError>>, StoreError> {
+            self.0.lock().unwrap().push(batch.iter().map(|r| r.events.len()).sum());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            Ok(batch.iter().map(|r| Ok(AppendResult { stream: r.stream.clone(), events: vec![] })).collect())
+        }
+    }
+
+    fn request(events: usize) -> AppendRequest {
+        let event = || NewEvent {
+            event_id: EventId::now_v7(),
+            event_type: "T".into(),
+            schema_version: 1,
+            data: serde_json::json!({}),
+            metadata: Metadata::default(),
+        };
+        AppendRequest {
+            stream: StreamId::parse("s-1").unwrap(),
+            expected: ExpectedVersion::Any,
+            events: (0..events).map(|_| event()).collect(),
+        }
+    }
+
+    async fn run_all(committer: &GroupCommitter, sizes: &[usize]) {
+        let calls = sizes.iter().map(|&n| committer.append(request(n)));
+        for outcome in futures_util::future::join_all(calls).await {
+            outcome.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_linger_gathers_appends_that_arrive_within_it() {
+        let recorder = Recorder::default();
+        let config = GroupCommitConfig { max_batch_events: 100, max_wait: Duration::from_millis(200) };
+        let committer = GroupCommitter::start(recorder.clone(), config);
+        run_all(&committer, &[1; 10]).await;
+        assert_eq!(*recorder.0.lock().unwrap(), vec![10]);
+    }
+
+    #[tokio::test]
+    async fn batches_never_exceed_max_events_and_an_oversized_append_goes_alone() {
+        let recorder = Recorder::default();
+        let config = GroupCommitConfig { max_batch_events: 4, max_wait: Duration::from_millis(200) };
+        let committer = GroupCommitter::start(recorder.clone(), config);
+        run_all(&committer, &[2, 2, 3, 9, 1]).await;
+        let batches = recorder.0.lock().unwrap().clone();
+        assert_eq!(batches.iter().sum::<usize>(), 17);
+        assert!(batches.iter().all(|&n| n <= 4 || n == 9), "{batches:?}");
+        assert!(batches.contains(&9), "the 9-event append is committed alone: {batches:?}");
+    }
+
+    #[tokio::test]
+    async fn without_linger_queued_appends_still_share_a_commit() {
+        let recorder = Recorder::default();
+        let committer = GroupCommitter::start(recorder.clone(), GroupCommitConfig::default());
+        run_all(&committer, &[1; 50]).await;
+        let batches = recorder.0.lock().unwrap().clone();
+        assert_eq!(batches.iter().sum::<usize>(), 50);
+        assert!(batches.len() < 50, "appends queued behind a commit are batched: {batches:?}");
+    }
+}
