@@ -20,6 +20,20 @@ pg_bin() {
   echo "$dir"
 }
 
+# The PostgreSQL data folder: .dev/pg in the checkout, unless we run as root and the postgres OS
+# user cannot reach it (a checkout under a private folder); then a folder of its own under
+# /var/tmp, named after the checkout so each checkout keeps its own cluster.
+pg_data_dir() {
+  local dir="$FOLIO_DEV_DIR/pg"
+  if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$dir" && chown postgres "$dir" 2>/dev/null || true
+    if ! runuser -u postgres -- test -w "$dir" 2>/dev/null; then
+      dir="/var/tmp/folio-pg-$(printf '%s' "$FOLIO_ROOT" | md5sum | cut -c1-12)"
+    fi
+  fi
+  echo "$dir"
+}
+
 # Run a command as the postgres OS user when we are root (PostgreSQL refuses to run as root).
 as_pg_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
