@@ -36,7 +36,7 @@ pg_data_dir() {
 
 # Run a command as the postgres OS user when we are root (PostgreSQL refuses to run as root).
 as_pg_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 apt_install() {
