@@ -1,1 +1,9 @@
-//! placeholder
+//! Folio's write side. Every command is a pure decision over state rebuilt from the event store;
+//! its only effect is one append. Today this crate holds the pure rules for content types and
+//! content fields; the HTTP surface (issue 3) is built on them.
+
+pub mod content;
+pub mod content_types;
+pub mod violation;
+
+pub use violation::Violation;
