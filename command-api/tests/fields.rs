@@ -31,7 +31,12 @@ fn course() -> TypeDefinition {
     .unwrap()
 }
 
-fn check(fields: Value, mode: Mode) -> Result<Vec<(String, String, bool)>, Vec<(&'static str, String)>> {
+/// (path, target type, is_parent) of each reference to resolve.
+type Refs = Vec<(String, String, bool)>;
+/// (code, path) of each violation.
+type Codes = Vec<(&'static str, String)>;
+
+fn check(fields: Value, mode: Mode) -> Result<Refs, Codes> {
     let map: Map<String, Value> = fields.as_object().unwrap().clone();
     check_fields(&TypeName::parse("course").unwrap(), &course(), &map, mode)
         .map(|refs| refs.into_iter().map(|r| (r.path, r.target.to_string(), r.is_parent)).collect())
