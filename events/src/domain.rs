@@ -2,8 +2,8 @@
 
 use crate::envelope::{EventId, Metadata, NewEvent, RecordedEvent};
 use crate::payloads::{
-    CommentEdited, CommentPosted, CommentRemoved, ContentCreated, ContentPublished, ContentRef, ContentRevised,
-    ContentScheduled, ContentTypeDefined, ContentTypeRevised, Engagement, Share,
+    ApiKeyIssued, ApiKeyRevoked, CommentEdited, CommentPosted, CommentRemoved, ContentCreated, ContentPublished,
+    ContentRef, ContentRevised, ContentScheduled, ContentTypeDefined, ContentTypeRevised, Engagement, Share,
 };
 use crate::upcast::{upcast, Upcaster, UPCASTERS};
 use serde::{Deserialize, Serialize};
@@ -91,6 +91,8 @@ domain_events! {
     ContentShared(Share) = version 1,
     ContentBookmarked(Engagement) = version 1,
     ContentUnbookmarked(Engagement) = version 1,
+    ApiKeyIssued(ApiKeyIssued) = version 1,
+    ApiKeyRevoked(ApiKeyRevoked) = version 1,
 }
 
 impl DomainEvent {

@@ -170,6 +170,14 @@ fn domain_event() -> impl Strategy<Value = DomainEvent> {
         })),
         engagement().prop_map(DomainEvent::ContentBookmarked),
         engagement().prop_map(DomainEvent::ContentUnbookmarked),
+        (any::<u128>(), prop::sample::select(Role::ALL.to_vec()), "[0-9a-f]{64}", proptest::option::of(text()))
+            .prop_map(|(id, role, secret_sha256, label)| DomainEvent::ApiKeyIssued(ApiKeyIssued {
+                key_id: Uuid::from_u128(id),
+                role,
+                secret_sha256,
+                label
+            })),
+        any::<u128>().prop_map(|id| DomainEvent::ApiKeyRevoked(ApiKeyRevoked { key_id: Uuid::from_u128(id) })),
     ]
 }
 

@@ -32,7 +32,9 @@ pub fn evolve(mut state: TypeState, event: &DomainEvent) -> TypeState {
         | DomainEvent::ContentUnliked(_)
         | DomainEvent::ContentShared(_)
         | DomainEvent::ContentBookmarked(_)
-        | DomainEvent::ContentUnbookmarked(_) => {}
+        | DomainEvent::ContentUnbookmarked(_)
+        | DomainEvent::ApiKeyIssued(_)
+        | DomainEvent::ApiKeyRevoked(_) => {}
     }
     state
 }

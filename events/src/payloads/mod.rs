@@ -5,11 +5,13 @@ mod comments;
 mod content;
 mod content_types;
 mod engagement;
+mod keys;
 
 pub use comments::{CommentEdited, CommentPosted, CommentRemoved};
 pub use content::{ContentCreated, ContentPublished, ContentRef, ContentRevised, ContentScheduled};
 pub use content_types::{ContentTypeDefined, ContentTypeRevised};
 pub use engagement::{Engagement, Share};
+pub use keys::{ApiKeyIssued, ApiKeyRevoked, Role};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

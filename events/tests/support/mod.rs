@@ -123,5 +123,14 @@ pub fn examples() -> Vec<DomainEvent> {
         }),
         DomainEvent::ContentBookmarked(engagement("ada@example.com")),
         DomainEvent::ContentUnbookmarked(engagement("ada@example.com")),
+        DomainEvent::ApiKeyIssued(ApiKeyIssued {
+            key_id: Uuid::from_u128(0x0190_a8e4_1c7e_7c1a_b000_0000_0000_0001),
+            role: Role::Editor,
+            secret_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+            label: Some("newsroom CMS".into()),
+        }),
+        DomainEvent::ApiKeyRevoked(ApiKeyRevoked {
+            key_id: Uuid::from_u128(0x0190_a8e4_1c7e_7c1a_b000_0000_0000_0001),
+        }),
     ]
 }
