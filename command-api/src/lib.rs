@@ -4,6 +4,8 @@
 
 pub mod content;
 pub mod content_types;
+pub mod http;
+pub mod keys;
 pub mod violation;
 
 pub use violation::Violation;

@@ -20,6 +20,27 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create or upgrade the event store's schema, then exit.
     Migrate(MigrateArgs),
+    /// Manage API keys directly in the event store (bootstraps the first admin key).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Issue a key and print it (shown once: the last token of the last line).
+    Create(KeysCreateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KeysCreateArgs {
+    /// admin, editor, author, moderator or site.
+    #[arg(long, env = "FOLIO_KEY_ROLE")]
+    pub role: String,
+    /// A note to tell keys apart.
+    #[arg(long, env = "FOLIO_KEY_LABEL")]
+    pub label: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where the event store lives: a SQLite file under `--data-dir` (embedded), or PostgreSQL when

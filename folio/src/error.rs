@@ -10,6 +10,10 @@ pub enum CliError {
     Store(#[from] infra::StoreError),
     #[error("cannot listen on {address}")]
     Bind { address: String, source: std::io::Error },
+    #[error("unknown role {0:?}: use admin, editor, author, moderator or site")]
+    UnknownRole(String),
+    #[error("cannot issue the key")]
+    Key(#[source] command_api::http::ApiError),
     #[error("the HTTP server failed")]
     Server(#[source] std::io::Error),
 }

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod keys;
 pub mod migrate;
 pub mod serve;
 pub mod store;
@@ -15,5 +16,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => serve::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,
+        Command::Keys(cli::KeysCommand::Create(args)) => keys::create(args).await,
     }
 }

@@ -32,11 +32,20 @@ impl Application {
         let bind_error = |source| CliError::Bind { address: address.clone(), source };
         let listener = TcpListener::bind(&address).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
+        let commands = web::Data::new(command_api::http::CommandState { store: store.clone() });
         let store = web::Data::new(store);
-        let server = HttpServer::new(move || App::new().app_data(store.clone()).configure(query_api::configure_health))
-            .listen(listener)
-            .map_err(bind_error)?
-            .run();
+        let limits = command_api::http::Limits::default();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(actix_web::middleware::from_fn(infra::http::request_id::assign))
+                .app_data(store.clone())
+                .app_data(commands.clone())
+                .configure(query_api::configure_health)
+                .configure(command_api::http::configure(limits))
+        })
+        .listen(listener)
+        .map_err(bind_error)?
+        .run();
         Ok(Self { port, server })
     }
 

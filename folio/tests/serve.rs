@@ -88,3 +88,44 @@ async fn the_binary_prints_its_url_serves_and_stops_on_sigterm() {
     };
     assert!(status.success(), "graceful stop exits 0, got {status}");
 }
+
+#[tokio::test]
+async fn keys_create_prints_a_working_key_as_the_last_token_of_its_last_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let output = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["keys", "create", "--role", "admin", "--label", "bootstrap", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let key = stdout.lines().last().unwrap().split_whitespace().last().unwrap().to_owned();
+    assert!(key.starts_with("folio_"), "{stdout}");
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["keys", "create", "--role", "root", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "an unknown role is an error");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown role"));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["serve", "--port", "0", "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let with_key = client.get(format!("{url}/v1/types/article")).bearer_auth(&key).send().await.unwrap();
+    let without = client.get(format!("{url}/v1/types/article")).send().await.unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(with_key.status().as_u16(), 404, "authenticated: the type just does not exist yet");
+    assert_eq!(without.status().as_u16(), 401);
+}

@@ -1,8 +1,11 @@
 //! Folio's adapters to the outside world. Today: the event store.
 //!
 //! - [`event_store`]: the [`EventStore`] port and its SQLite and PostgreSQL backends.
+//! - [`http`]: problem+json, health endpoints and request ids shared by the API crates.
 
 pub mod event_store;
+pub mod http;
+pub mod testing;
 
 pub use event_store::{
     AppendError, AppendResult, AppendedEvent, EventStore, EventStream, GroupCommitConfig, StoreConfig, StoreError,

@@ -4,18 +4,12 @@
 
 use infra::event_store::postgres::PostgresEventStore;
 use infra::event_store::sqlite::SqliteEventStore;
+use infra::testing::TestDatabase;
 use infra::{EventStore, StoreConfig};
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{Connection, PgConnection};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-const DEFAULT_PG_URL: &str = "postgres://folio:folio@127.0.0.1:55432/postgres";
-
-pub fn pg_admin_url() -> String {
-    std::env::var("FOLIO_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
-}
 
 pub fn config() -> StoreConfig {
     StoreConfig { poll_interval: Duration::from_millis(200), ..StoreConfig::default() }
@@ -23,17 +17,12 @@ pub fn config() -> StoreConfig {
 
 enum Kind {
     Sqlite { _dir: tempfile::TempDir, path: PathBuf },
-    Postgres { admin_url: String, url: String, database: String },
+    Postgres { database: TestDatabase },
 }
 
 pub struct Fixture {
     pub store: Arc<dyn EventStore>,
     kind: Kind,
-}
-
-fn database_url(admin_url: &str, database: &str) -> String {
-    let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
-    format!("{base}/{database}")
 }
 
 impl Fixture {
@@ -45,16 +34,9 @@ impl Fixture {
     }
 
     pub async fn postgres() -> Self {
-        let admin_url = pg_admin_url();
-        let database = format!("folio_test_{}", uuid::Uuid::now_v7().simple());
-        let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
-            panic!("PostgreSQL is not reachable at {admin_url} ({e}); start it with scripts/dev-up")
-        });
-        sqlx::query(&format!("CREATE DATABASE {database}")).execute(&mut admin).await.unwrap();
-        admin.close().await.unwrap();
-        let url = database_url(&admin_url, &database);
-        let store = PostgresEventStore::connect(&url, config()).await.unwrap();
-        Self { store: Arc::new(store), kind: Kind::Postgres { admin_url, url, database } }
+        let database = TestDatabase::create().await;
+        let store = PostgresEventStore::connect(&database.url, config()).await.unwrap();
+        Self { store: Arc::new(store), kind: Kind::Postgres { database } }
     }
 
     /// `n` handles for concurrent writers. SQLite has one writer by design, so they share it;
@@ -63,7 +45,8 @@ impl Fixture {
     pub async fn writers(&self, n: usize) -> Vec<Arc<dyn EventStore>> {
         match &self.kind {
             Kind::Sqlite { .. } => (0..n).map(|_| self.store.clone()).collect(),
-            Kind::Postgres { url, .. } => {
+            Kind::Postgres { database } => {
+                let url = &database.url;
                 let mut writers: Vec<Arc<dyn EventStore>> = Vec::with_capacity(n);
                 for _ in 0..n {
                     let pool = PgPoolOptions::new().max_connections(2).connect(url).await.unwrap();
@@ -78,15 +61,16 @@ impl Fixture {
     pub async fn reopen(&self) -> Arc<dyn EventStore> {
         match &self.kind {
             Kind::Sqlite { path, .. } => Arc::new(SqliteEventStore::open(path, config()).await.unwrap()),
-            Kind::Postgres { url, .. } => Arc::new(PostgresEventStore::connect(url, config()).await.unwrap()),
+            Kind::Postgres { database } => {
+                Arc::new(PostgresEventStore::connect(&database.url, config()).await.unwrap())
+            }
         }
     }
 
     pub async fn cleanup(self) {
         drop(self.store);
-        if let Kind::Postgres { admin_url, database, .. } = self.kind {
-            let mut admin = PgConnection::connect(&admin_url).await.unwrap();
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+        if let Kind::Postgres { database } = self.kind {
+            database.drop_now().await;
         }
     }
 }

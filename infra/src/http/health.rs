@@ -1,10 +1,10 @@
 //! `/healthz`: the process is up and serving HTTP. `/readyz`: its dependencies answer (today the
 //! event store: its head position is read), so a load balancer may send traffic.
 
-use crate::problem::Problem;
+use super::problem::Problem;
+use crate::EventStore;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use infra::EventStore;
 use serde_json::json;
 use std::sync::Arc;
 

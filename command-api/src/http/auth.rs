@@ -1,0 +1,44 @@
+//! `Authorization: Bearer <key>` against the key's stream in the event store.
+
+use super::ApiError;
+use crate::keys::{self, KeyState};
+use actix_web::HttpRequest;
+use events::payloads::Role;
+use events::DomainEvent;
+use infra::EventStore;
+use uuid::Uuid;
+
+/// Who is calling, once authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub key_id: Uuid,
+    pub role: Role,
+}
+
+/// The caller, if its key is live and its role is one of `allowed`.
+pub async fn authorize(req: &HttpRequest, store: &dyn EventStore, allowed: &[Role]) -> Result<Caller, ApiError> {
+    let header = req.headers().get("authorization").ok_or(ApiError::MissingCredentials)?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .ok_or(ApiError::InvalidCredentials)?;
+    let (key_id, secret) = keys::parse(token.trim()).ok_or(ApiError::InvalidCredentials)?;
+    let state = load(store, key_id).await?;
+    let role = state.verify(secret).ok_or(ApiError::InvalidCredentials)?;
+    if !allowed.contains(&role) {
+        return Err(ApiError::Forbidden { role });
+    }
+    Ok(Caller { key_id, role })
+}
+
+/// A key's state and stream version.
+pub async fn load(store: &dyn EventStore, key_id: Uuid) -> Result<KeyState, ApiError> {
+    let stream = keys::stream(key_id).map_err(|_| ApiError::InvalidCredentials)?;
+    let events = store.read_stream(&stream, 1, 100).await?;
+    let mut state = KeyState::default();
+    for event in &events {
+        state = keys::evolve(state, &DomainEvent::from_recorded(event).map_err(ApiError::Decode)?);
+    }
+    Ok(state)
+}

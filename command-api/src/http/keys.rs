@@ -1,0 +1,91 @@
+//! `POST /v1/keys` (issue a key, shown once) and `DELETE /v1/keys/{id}` (revoke). Admin only.
+
+use super::auth::{authorize, load};
+use super::{metadata, ApiError, CommandState};
+use crate::keys;
+use crate::violation::Violation;
+use actix_web::{web, HttpRequest, HttpResponse};
+use events::payloads::Role;
+use events::{EventId, ExpectedVersion};
+use infra::http::RequestId;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+fn parse_request(body: &Value) -> Result<(Role, Option<String>), ApiError> {
+    let invalid = |path: &str, code, message: &str| ApiError::Invalid(vec![Violation::new(path, code, message)]);
+    let object = body.as_object().ok_or_else(|| invalid("body", "wrong_kind", "expected a JSON object"))?;
+    if let Some(key) = object.keys().find(|k| !matches!(k.as_str(), "role" | "label")) {
+        return Err(invalid(key, "unknown_member", "only role and label are allowed"));
+    }
+    let role = object
+        .get("role")
+        .and_then(Value::as_str)
+        .and_then(Role::parse)
+        .ok_or_else(|| invalid("role", "invalid_role", "role is one of admin, editor, author, moderator, site"))?;
+    let label = match object.get("label") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(label)) if label.chars().count() <= 200 && !label.chars().any(char::is_control) => {
+            Some(label.clone())
+        }
+        Some(_) => return Err(invalid("label", "invalid_label", "label is text of at most 200 characters")),
+    };
+    Ok((role, label))
+}
+
+/// New random bytes for a key secret, from the operating system.
+pub fn random_secret() -> Result<[u8; 32], ApiError> {
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random).map_err(|e| ApiError::Randomness(e.to_string()))?;
+    Ok(random)
+}
+
+pub async fn create(
+    req: HttpRequest,
+    body: web::Json<Value>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let caller = authorize(&req, state.store.as_ref(), &[Role::Admin]).await?;
+    let (role, label) = parse_request(&body)?;
+    let key_id = Uuid::now_v7();
+    let (event, key) = keys::issue(key_id, role, label.clone(), random_secret()?);
+    let stream = keys::stream(key_id).map_err(ApiError::StreamId)?;
+    let new_event =
+        event.to_new_event(EventId::now_v7(), metadata::of(&req, &caller, &request_id)).map_err(ApiError::Encode)?;
+    let appended = state.store.append(stream, ExpectedVersion::NoStream, vec![new_event]).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": key_id,
+        "key": key,
+        "role": role,
+        "label": label,
+        "version": appended.stream_version(),
+        "position": appended.position(),
+    })))
+}
+
+pub async fn revoke(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let caller = authorize(&req, state.store.as_ref(), &[Role::Admin]).await?;
+    let unknown = || ApiError::NotFound { code: "unknown_key", detail: format!("no live key {}", path.as_str()) };
+    let key_id = Uuid::try_parse(path.as_str()).map_err(|_| unknown())?;
+    let key = load(state.store.as_ref(), key_id).await?;
+    if !key.is_live() {
+        return Err(unknown());
+    }
+    let stream = keys::stream(key_id).map_err(|_| unknown())?;
+    let version = state.store.stream_version(&stream).await?;
+    let event = keys::revoke(key_id)
+        .to_new_event(EventId::now_v7(), metadata::of(&req, &caller, &request_id))
+        .map_err(ApiError::Encode)?;
+    let appended = state.store.append(stream, ExpectedVersion::Exact(version), vec![event]).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "id": key_id,
+        "revoked": true,
+        "version": appended.stream_version(),
+        "position": appended.position(),
+    })))
+}

@@ -1,0 +1,52 @@
+//! The command API's HTTP surface. Handlers authenticate, load state from the event store, call a
+//! pure decision, and append its events in one call; every error leaves as problem+json.
+
+mod auth;
+mod body;
+mod error;
+pub(crate) mod keys;
+mod metadata;
+mod types;
+
+pub use error::ApiError;
+pub use keys::random_secret;
+
+use actix_web::web;
+use infra::EventStore;
+use std::sync::Arc;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct CommandState {
+    pub store: Arc<dyn EventStore>,
+}
+
+impl std::fmt::Debug for CommandState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandState").finish_non_exhaustive()
+    }
+}
+
+/// Limits of request bodies.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_body_bytes: 2 * 1024 * 1024 }
+    }
+}
+
+/// Mounts the command routes; needs `web::Data<CommandState>` in app data.
+pub fn configure(limits: Limits) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |config: &mut web::ServiceConfig| {
+        config
+            .app_data(body::json_config(limits))
+            .route("/v1/types/{type}", web::put().to(types::put))
+            .route("/v1/types/{type}", web::get().to(types::get))
+            .route("/v1/keys", web::post().to(keys::create))
+            .route("/v1/keys/{id}", web::delete().to(keys::revoke));
+    }
+}

@@ -1,0 +1,121 @@
+//! `PUT /v1/types/{type}` (admin: define, or revise compatibly; unchanged is a no-op) and
+//! `GET /v1/types/{type}` (any key).
+
+use super::auth::authorize;
+use super::{metadata, ApiError, CommandState};
+use crate::content_types::{decide_define, evolve, parse_definition, TypeState};
+use actix_web::{web, HttpRequest, HttpResponse};
+use events::payloads::Role;
+use events::schema::FieldKind;
+use events::{Category, DomainEvent, EventId, ExpectedVersion, RecordedEvent, StreamId, TypeName};
+use infra::http::RequestId;
+use infra::EventStore;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+
+/// The stream of a content type: `type-<name>`.
+pub fn stream(name: &TypeName) -> Result<StreamId, ApiError> {
+    let category = Category::parse("type").map_err(|e| ApiError::BadRequest {
+        code: "invalid_type_name",
+        detail: e.to_string(),
+        field: "type".into(),
+    })?;
+    StreamId::new(&category, name).map_err(|e| ApiError::BadRequest {
+        code: "invalid_type_name",
+        detail: e.to_string(),
+        field: "type".into(),
+    })
+}
+
+fn type_name(path: &str) -> Result<TypeName, ApiError> {
+    TypeName::parse(path).map_err(|e| ApiError::BadRequest {
+        code: "invalid_type_name",
+        detail: e.to_string(),
+        field: "type".into(),
+    })
+}
+
+/// A type's state and its stream's events.
+pub async fn load(store: &dyn EventStore, name: &TypeName) -> Result<(TypeState, Vec<RecordedEvent>), ApiError> {
+    let events = store.read_stream(&stream(name)?, 1, 100_000).await?;
+    let mut state = TypeState::default();
+    for event in &events {
+        state = evolve(state, &DomainEvent::from_recorded(event).map_err(ApiError::Decode)?);
+    }
+    Ok((state, events))
+}
+
+fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
+    let Some(value) = req.headers().get("if-match") else { return Ok(None) };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::BadRequest {
+            code: "invalid_if_match",
+            detail: "If-Match is a version in quotes, e.g. \"3\"".into(),
+            field: "If-Match".into(),
+        })
+}
+
+pub async fn put(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let caller = authorize(&req, state.store.as_ref(), &[Role::Admin]).await?;
+    let name = type_name(&path)?;
+    let definition = parse_definition(&body).map_err(ApiError::Invalid)?;
+    let (current, events) = load(state.store.as_ref(), &name).await?;
+    let version = events.len() as u64;
+    if let Some(expected) = if_match(&req)? {
+        if expected != version {
+            return Err(ApiError::PreconditionFailed { expected, current: version });
+        }
+    }
+
+    let mut known = HashSet::new();
+    for field in &definition.fields {
+        if let FieldKind::Reference { target } | FieldKind::References { target } = &field.kind {
+            if state.store.stream_version(&stream(target)?).await? > 0 {
+                known.insert(target.clone());
+            }
+        }
+    }
+    let decided =
+        decide_define(&name, definition.clone(), &current, &|t| known.contains(t)).map_err(ApiError::Invalid)?;
+    let Some(event) = decided else {
+        let position = events.last().map_or(0, |e| e.position);
+        return Ok(HttpResponse::Ok().json(body_of(&name, version, position, &definition)));
+    };
+    let created = matches!(event, DomainEvent::ContentTypeDefined(_));
+    let new_event =
+        event.to_new_event(EventId::now_v7(), metadata::of(&req, &caller, &request_id)).map_err(ApiError::Encode)?;
+    let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
+    let appended = state.store.append(stream(&name)?, expected, vec![new_event]).await?;
+    let body = body_of(&name, appended.stream_version(), appended.position(), &definition);
+    Ok(if created { HttpResponse::Created().json(body) } else { HttpResponse::Ok().json(body) })
+}
+
+pub async fn get(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<CommandState>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&req, state.store.as_ref(), &Role::ALL).await?;
+    let name = type_name(&path)?;
+    let (current, events) = load(state.store.as_ref(), &name).await?;
+    let Some(definition) = current.definition else {
+        return Err(ApiError::NotFound { code: "unknown_type", detail: format!("type {name:?} is not defined") });
+    };
+    let position = events.last().map_or(0, |e| e.position);
+    Ok(HttpResponse::Ok().json(body_of(&name, events.len() as u64, position, &definition)))
+}
+
+fn body_of(name: &TypeName, version: u64, position: u64, definition: &events::schema::TypeDefinition) -> Value {
+    json!({ "type": name, "version": version, "position": position, "definition": definition })
+}

@@ -1,0 +1,47 @@
+//! The command API as a site or an editor meets it, over HTTP, on both profiles.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod auth;
+mod keys;
+mod support;
+mod types;
+
+use support::TestApp;
+
+macro_rules! on_every_backend {
+    ($($module:ident :: $case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let app = crate::TestApp::sqlite().await;
+                    crate::$module::$case(&app).await;
+                    app.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let app = crate::TestApp::postgres().await;
+                    crate::$module::$case(&app).await;
+                    app.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+on_every_backend!(
+    auth::missing_malformed_unknown_and_revoked_keys_are_401,
+    auth::roles_other_than_admin_may_read_types_but_not_define_them,
+    keys::an_admin_issues_a_key_that_works_and_revokes_it,
+    keys::bad_key_requests_are_refused_and_append_nothing,
+    types::a_type_is_defined_read_and_put_again_idempotently,
+    types::compatible_revisions_bump_the_version_incompatible_ones_append_nothing,
+    types::every_kind_of_bad_input_has_its_problem,
+    types::if_match_guards_against_stale_revisions,
+    types::events_carry_the_actor_request_and_correlation_ids,
+);

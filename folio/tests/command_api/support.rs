@@ -1,0 +1,112 @@
+//! A running `folio serve` app on a random port over a fresh store (SQLite file or a new
+//! PostgreSQL database), with an admin key bootstrapped the way `folio keys create` does it.
+
+use events::payloads::Role;
+use events::{EventId, ExpectedVersion, Metadata, RecordedEvent, StreamId};
+use folio::serve::Application;
+use infra::event_store::postgres::PostgresEventStore;
+use infra::event_store::sqlite::SqliteEventStore;
+use infra::testing::TestDatabase;
+use infra::{EventStore, StoreConfig};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub url: String,
+    pub store: Arc<dyn EventStore>,
+    pub admin: String,
+    pub client: reqwest::Client,
+    _dir: Option<tempfile::TempDir>,
+    database: Option<TestDatabase>,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteEventStore::open(&dir.path().join("events.sqlite"), StoreConfig::default()).await.unwrap();
+        Self::start(Arc::new(store), Some(dir), None).await
+    }
+
+    pub async fn postgres() -> Self {
+        let database = TestDatabase::create().await;
+        let store = PostgresEventStore::connect(&database.url, StoreConfig::default()).await.unwrap();
+        Self::start(Arc::new(store), None, Some(database)).await
+    }
+
+    async fn start(store: Arc<dyn EventStore>, dir: Option<tempfile::TempDir>, database: Option<TestDatabase>) -> Self {
+        let admin = issue_key(store.as_ref(), Role::Admin).await;
+        let app = Application::with_store("127.0.0.1", 0, store.clone()).unwrap();
+        let url = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Self { url, store, admin, client: reqwest::Client::new(), _dir: dir, database }
+    }
+
+    pub async fn cleanup(self) {
+        drop(self.store);
+        if let Some(database) = self.database {
+            database.drop_now().await;
+        }
+    }
+
+    pub async fn key(&self, role: Role) -> String {
+        issue_key(self.store.as_ref(), role).await
+    }
+
+    /// Sends `method path` with an optional bearer key and JSON body.
+    pub async fn send(&self, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method.parse().unwrap(), format!("{}{path}", self.url));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        reply(request.send().await.unwrap()).await
+    }
+
+    pub async fn raw(&self, request: reqwest::RequestBuilder) -> Reply {
+        reply(request.send().await.unwrap()).await
+    }
+
+    pub async fn head(&self) -> u64 {
+        self.store.head().await.unwrap()
+    }
+
+    pub async fn stream(&self, stream: &str) -> Vec<RecordedEvent> {
+        self.store.read_stream(&StreamId::parse(stream).unwrap(), 1, 1000).await.unwrap()
+    }
+}
+
+async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    Reply { status, headers, body }
+}
+
+/// What `folio keys create` does: issue a key straight into the store.
+pub async fn issue_key(store: &dyn EventStore, role: Role) -> String {
+    let key_id = uuid::Uuid::now_v7();
+    let (event, key) = command_api::keys::issue(key_id, role, None, command_api::http::random_secret().unwrap());
+    let event = event.to_new_event(EventId::now_v7(), Metadata::default()).unwrap();
+    store.append(command_api::keys::stream(key_id).unwrap(), ExpectedVersion::NoStream, vec![event]).await.unwrap();
+    key
+}
+
+impl Reply {
+    /// Asserts a problem+json error with this status and code.
+    pub fn problem(&self, status: u16, code: &str) -> &Self {
+        assert_eq!((self.status, self.body["code"].as_str()), (status, Some(code)), "body: {}", self.body);
+        let content_type = self.headers.get("content-type").unwrap().to_str().unwrap();
+        assert_eq!(content_type, "application/problem+json");
+        assert_eq!(self.body["status"], status);
+        self
+    }
+}
