@@ -6,8 +6,8 @@
 //! retry with the same ids gets the original result.
 
 use super::config::GroupCommitConfig;
-use super::error::{AppendError, StoreError};
-use super::plan::{AppendRequest, AppendResult};
+use super::error::StoreError;
+use super::plan::{AppendResult, AtomicGroup, GroupOutcome};
 use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -15,15 +15,21 @@ use tokio::time::Instant;
 /// A backend's transactional half of group commit.
 #[async_trait]
 pub(crate) trait BatchWriter: Send + 'static {
-    /// Checks every append of `batch` in order, writes the accepted ones in ONE transaction, and
-    /// returns one outcome per append. `Err` means the transaction did not commit: no append of
-    /// the batch is stored.
-    async fn commit(&mut self, batch: &[AppendRequest]) -> Result<Vec<Result<AppendResult, AppendError>>, StoreError>;
+    /// Checks every group of `batch` in order, writes the accepted ones in ONE transaction, and
+    /// returns one outcome per group. `Err` means the transaction did not commit: nothing of the
+    /// batch is stored.
+    async fn commit(&mut self, batch: &[AtomicGroup]) -> Result<Vec<GroupOutcome>, StoreError>;
 }
 
 struct Job {
-    request: AppendRequest,
-    reply: oneshot::Sender<Result<AppendResult, StoreError>>,
+    group: AtomicGroup,
+    reply: oneshot::Sender<Result<Vec<AppendResult>, StoreError>>,
+}
+
+impl Job {
+    fn events(&self) -> usize {
+        self.group.iter().map(|r| r.events.len()).sum()
+    }
 }
 
 /// The queue in front of a backend's single writer task. Cloning shares the queue; the task
@@ -35,7 +41,7 @@ pub(crate) struct GroupCommitter {
 
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job").field("stream", &self.request.stream).finish_non_exhaustive()
+        f.debug_struct("Job").field("appends", &self.group.len()).finish_non_exhaustive()
     }
 }
 
@@ -47,9 +53,10 @@ impl GroupCommitter {
         Self { queue }
     }
 
-    pub(crate) async fn append(&self, request: AppendRequest) -> Result<AppendResult, StoreError> {
+    /// Commits `group` all or nothing, in some batch, and answers one result per append.
+    pub(crate) async fn append(&self, group: AtomicGroup) -> Result<Vec<AppendResult>, StoreError> {
         let (reply, outcome) = oneshot::channel();
-        self.queue.send(Job { request, reply }).await.map_err(|_| StoreError::Closed)?;
+        self.queue.send(Job { group, reply }).await.map_err(|_| StoreError::Closed)?;
         outcome.await.map_err(|_| StoreError::Closed)?
     }
 }
@@ -66,8 +73,8 @@ async fn run<W: BatchWriter>(mut writer: W, mut jobs: mpsc::Receiver<Job>, confi
         };
         let (batch, next) = gather(first, &mut jobs, config).await;
         carried = next;
-        let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|j| (j.request, j.reply)).unzip();
-        match writer.commit(&requests).await {
+        let (groups, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|j| (j.group, j.reply)).unzip();
+        match writer.commit(&groups).await {
             Ok(outcomes) => {
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     // The caller may have gone away; its append is committed all the same.
@@ -88,7 +95,7 @@ async fn run<W: BatchWriter>(mut writer: W, mut jobs: mpsc::Receiver<Job>, confi
 /// has passed. A job that would overflow the batch is carried to the next one.
 async fn gather(first: Job, jobs: &mut mpsc::Receiver<Job>, config: GroupCommitConfig) -> (Vec<Job>, Option<Job>) {
     let deadline = Instant::now() + config.max_wait;
-    let mut events = first.request.events.len();
+    let mut events = first.events();
     let mut batch = vec![first];
     while events < config.max_batch_events {
         let job = match jobs.try_recv() {
@@ -99,7 +106,7 @@ async fn gather(first: Job, jobs: &mut mpsc::Receiver<Job>, config: GroupCommitC
                 Ok(None) | Err(_) => break,
             },
         };
-        let size = job.request.events.len();
+        let size = job.events();
         if events + size > config.max_batch_events {
             return (batch, Some(job));
         }
@@ -115,6 +122,7 @@ mod tests {
     //! (The real writers are covered by the contract suite against real databases.)
 
     use super::*;
+    use crate::event_store::plan::AppendRequest;
     use events::{EventId, ExpectedVersion, Metadata, NewEvent, StreamId};
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
@@ -124,17 +132,15 @@ mod tests {
 
     #[async_trait]
     impl BatchWriter for Recorder {
-        async fn commit(
-            &mut self,
-            batch: &[AppendRequest],
-        ) -> Result<Vec<Result<AppendResult, AppendError>>, StoreError> {
-            self.0.lock().unwrap().push(batch.iter().map(|r| r.events.len()).sum());
+        async fn commit(&mut self, batch: &[AtomicGroup]) -> Result<Vec<GroupOutcome>, StoreError> {
+            self.0.lock().unwrap().push(batch.iter().flatten().map(|r| r.events.len()).sum());
             tokio::time::sleep(Duration::from_millis(5)).await;
-            Ok(batch.iter().map(|r| Ok(AppendResult { stream: r.stream.clone(), events: vec![] })).collect())
+            let accept = |r: &AppendRequest| AppendResult { stream: r.stream.clone(), events: vec![] };
+            Ok(batch.iter().map(|group| Ok(group.iter().map(accept).collect())).collect())
         }
     }
 
-    fn request(events: usize) -> AppendRequest {
+    fn request(events: usize) -> AtomicGroup {
         let event = || NewEvent {
             event_id: EventId::now_v7(),
             event_type: "T".into(),
@@ -142,11 +148,11 @@ mod tests {
             data: serde_json::json!({}),
             metadata: Metadata::default(),
         };
-        AppendRequest {
+        vec![AppendRequest {
             stream: StreamId::parse("s-1").unwrap(),
             expected: ExpectedVersion::Any,
             events: (0..events).map(|_| event()).collect(),
-        }
+        }]
     }
 
     async fn run_all(committer: &GroupCommitter, sizes: &[usize]) {

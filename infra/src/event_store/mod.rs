@@ -3,7 +3,7 @@
 //! # Rules every backend keeps (the contract tests in `infra/tests/contract` check each one)
 //!
 //! 1. **Append is atomic and checked per call.** `append(stream, expected, events)` writes all of
-//!    `events` or none. It fails with [`AppendError::WrongExpectedVersion`] (carrying the current
+//!    `events` or none; `append_all` does the same across several streams. It fails with [`AppendError::WrongExpectedVersion`] (carrying the current
 //!    version) when the stream is not at `expected`; a stale version is never an overwrite.
 //! 2. **Idempotent by event id.** Appending events whose ids are already stored, to the same
 //!    stream with the same type, schema version and data, returns the original result and writes
@@ -32,7 +32,7 @@ mod subscription;
 
 pub use config::{GroupCommitConfig, StoreConfig};
 pub use error::{AppendError, StoreError};
-pub use plan::{AppendResult, AppendedEvent};
+pub use plan::{AppendRequest, AppendResult, AppendedEvent};
 
 use async_trait::async_trait;
 use events::{ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
@@ -52,7 +52,15 @@ pub trait EventStore: Send + Sync + 'static {
         stream: StreamId,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
-    ) -> Result<AppendResult, StoreError>;
+    ) -> Result<AppendResult, StoreError> {
+        let mut results = self.append_all(vec![AppendRequest { stream, expected, events }]).await?;
+        results.pop().ok_or(StoreError::Append(AppendError::Empty))
+    }
+
+    /// Appends to several streams in one transaction: every append is checked as `append` would
+    /// check it, in order, and either all are written or none (the error is the first refusal).
+    /// Returns one result per append, in the order given.
+    async fn append_all(&self, appends: Vec<AppendRequest>) -> Result<Vec<AppendResult>, StoreError>;
 
     /// Up to `limit` events of `stream` with `stream_version >= from_version`, in version order.
     async fn read_stream(

@@ -55,31 +55,88 @@ pub struct StoreSnapshot {
     pub known_events: HashMap<EventId, RecordedEvent>,
 }
 
-/// What to write, and what to answer each append.
+/// One `append_all` call: appends to several streams that succeed or fail together.
+pub type AtomicGroup = Vec<AppendRequest>;
+
+/// The outcome of one group: a result per append, or the first refusal (then none is written).
+pub type GroupOutcome = Result<Vec<AppendResult>, AppendError>;
+
+/// What to write, and what to answer each group.
 #[derive(Debug)]
 pub struct BatchPlan {
     pub to_insert: Vec<RecordedEvent>,
     pub new_head: Position,
-    pub outcomes: Vec<Result<AppendResult, AppendError>>,
+    pub outcomes: Vec<GroupOutcome>,
 }
 
 /// Stream ids and event ids a batch needs looked up before planning.
-pub fn lookups(batch: &[AppendRequest]) -> (Vec<StreamId>, Vec<EventId>) {
-    let streams: HashSet<&StreamId> = batch.iter().map(|r| &r.stream).collect();
-    let ids = batch.iter().flat_map(|r| r.events.iter().map(|e| e.event_id)).collect();
+pub fn lookups(batch: &[AtomicGroup]) -> (Vec<StreamId>, Vec<EventId>) {
+    let requests = || batch.iter().flatten();
+    let streams: HashSet<&StreamId> = requests().map(|r| &r.stream).collect();
+    let ids = requests().flat_map(|r| r.events.iter().map(|e| e.event_id)).collect();
     (streams.into_iter().cloned().collect(), ids)
 }
 
-/// Decides every append of `batch` in order, as if they ran one after another.
-/// `recorded_at` should already be truncated to microseconds (what both backends store).
-pub fn plan_batch(batch: &[AppendRequest], mut snapshot: StoreSnapshot, recorded_at: DateTime<Utc>) -> BatchPlan {
+/// Decides every group of `batch` in order, as if they ran one after another. A group whose
+/// append is refused leaves no trace in the plan. `recorded_at` should already be truncated to
+/// microseconds (what both backends store).
+pub fn plan_batch(batch: &[AtomicGroup], mut snapshot: StoreSnapshot, recorded_at: DateTime<Utc>) -> BatchPlan {
     let mut to_insert = Vec::new();
     let mut outcomes = Vec::with_capacity(batch.len());
-    for request in batch {
-        let outcome = decide(request, &mut snapshot, recorded_at, &mut to_insert);
-        outcomes.push(outcome);
+    for group in batch {
+        outcomes.push(decide_group(group, &mut snapshot, recorded_at, &mut to_insert));
     }
     BatchPlan { to_insert, new_head: snapshot.head, outcomes }
+}
+
+fn decide_group(
+    group: &AtomicGroup,
+    snapshot: &mut StoreSnapshot,
+    recorded_at: DateTime<Utc>,
+    to_insert: &mut Vec<RecordedEvent>,
+) -> GroupOutcome {
+    if group.is_empty() {
+        return Err(AppendError::Empty);
+    }
+    let undo = Undo {
+        head: snapshot.head,
+        inserted: to_insert.len(),
+        versions: group.iter().map(|r| (r.stream.clone(), snapshot.stream_versions.get(&r.stream).copied())).collect(),
+    };
+    let mut results = Vec::with_capacity(group.len());
+    for request in group {
+        match decide(request, snapshot, recorded_at, to_insert) {
+            Ok(result) => results.push(result),
+            Err(error) => {
+                undo.apply(snapshot, to_insert);
+                return Err(error);
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// What a group changed in the planning state, to take back when one of its appends is refused.
+struct Undo {
+    head: Position,
+    inserted: usize,
+    versions: Vec<(StreamId, Option<StreamVersion>)>,
+}
+
+impl Undo {
+    fn apply(self, snapshot: &mut StoreSnapshot, to_insert: &mut Vec<RecordedEvent>) {
+        for event in to_insert.drain(self.inserted..) {
+            snapshot.known_events.remove(&event.event_id);
+        }
+        snapshot.head = self.head;
+        // In reverse, so a stream appended twice in the group gets its first value back.
+        for (stream, version) in self.versions.into_iter().rev() {
+            match version {
+                Some(version) => snapshot.stream_versions.insert(stream, version),
+                None => snapshot.stream_versions.remove(&stream),
+            };
+        }
+    }
 }
 
 fn decide(

@@ -17,13 +17,13 @@
 use super::config::StoreConfig;
 use super::error::{AppendError, StoreError};
 use super::group_commit::{BatchWriter, GroupCommitter};
-use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, StoreSnapshot};
+use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, GroupOutcome, StoreSnapshot};
 use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
 use super::{EventStore, EventStream};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use events::{ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
+use events::{Position, RecordedEvent, StreamId, StreamVersion};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions};
 use sqlx::Connection;
 use std::sync::Arc;
@@ -78,16 +78,11 @@ pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
 
 #[async_trait]
 impl EventStore for PostgresEventStore {
-    async fn append(
-        &self,
-        stream: StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendResult, StoreError> {
-        if events.is_empty() {
+    async fn append_all(&self, appends: Vec<AppendRequest>) -> Result<Vec<AppendResult>, StoreError> {
+        if appends.is_empty() || appends.iter().any(|a| a.events.is_empty()) {
             return Err(AppendError::Empty.into());
         }
-        self.inner.committer.append(AppendRequest { stream, expected, events }).await
+        self.inner.committer.append(appends).await
     }
 
     async fn read_stream(
@@ -183,7 +178,7 @@ impl PgWriter {
         Self { options, conn: None }
     }
 
-    async fn try_commit(&mut self, batch: &[AppendRequest]) -> Result<Outcomes, StoreError> {
+    async fn try_commit(&mut self, batch: &[AtomicGroup]) -> Result<Outcomes, StoreError> {
         if self.conn.is_none() {
             self.conn = Some(PgConnection::connect_with(&self.options).await?);
         }
@@ -222,11 +217,11 @@ impl PgWriter {
     }
 }
 
-type Outcomes = Vec<Result<AppendResult, AppendError>>;
+type Outcomes = Vec<GroupOutcome>;
 
 #[async_trait]
 impl BatchWriter for PgWriter {
-    async fn commit(&mut self, batch: &[AppendRequest]) -> Result<Outcomes, StoreError> {
+    async fn commit(&mut self, batch: &[AtomicGroup]) -> Result<Outcomes, StoreError> {
         let outcome = self.try_commit(batch).await;
         if outcome.is_err() {
             // The connection may be broken or mid-transaction: start the next batch on a new one.
@@ -239,7 +234,7 @@ impl BatchWriter for PgWriter {
 /// Reads, in this order, the head with the versions of the batch's streams (one statement, one
 /// snapshot), then any stored events with the batch's ids. Outside a transaction this takes no
 /// lock: anything committed after the head was read has moved it, which the insert detects.
-async fn read_snapshot(conn: &mut PgConnection, batch: &[AppendRequest]) -> Result<StoreSnapshot, StoreError> {
+async fn read_snapshot(conn: &mut PgConnection, batch: &[AtomicGroup]) -> Result<StoreSnapshot, StoreError> {
     let (streams, ids) = lookups(batch);
     let names: Vec<&str> = streams.iter().map(StreamId::as_str).collect();
     let rows: Vec<(i64, String, Option<i64>)> = sqlx::query_as(

@@ -9,12 +9,12 @@
 use super::config::StoreConfig;
 use super::error::{AppendError, StoreError};
 use super::group_commit::{BatchWriter, GroupCommitter};
-use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, StoreSnapshot};
+use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, GroupOutcome, StoreSnapshot};
 use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
 use super::{EventStore, EventStream};
 use async_trait::async_trait;
-use events::{ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
+use events::{Position, RecordedEvent, StreamId, StreamVersion};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -72,16 +72,11 @@ impl SqliteEventStore {
 
 #[async_trait]
 impl EventStore for SqliteEventStore {
-    async fn append(
-        &self,
-        stream: StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendResult, StoreError> {
-        if events.is_empty() {
+    async fn append_all(&self, appends: Vec<AppendRequest>) -> Result<Vec<AppendResult>, StoreError> {
+        if appends.is_empty() || appends.iter().any(|a| a.events.is_empty()) {
             return Err(AppendError::Empty.into());
         }
-        self.inner.committer.append(AppendRequest { stream, expected, events }).await
+        self.inner.committer.append(appends).await
     }
 
     async fn read_stream(
@@ -154,7 +149,7 @@ struct SqliteWriter {
 
 #[async_trait]
 impl BatchWriter for SqliteWriter {
-    async fn commit(&mut self, batch: &[AppendRequest]) -> Result<Vec<Result<AppendResult, AppendError>>, StoreError> {
+    async fn commit(&mut self, batch: &[AtomicGroup]) -> Result<Vec<GroupOutcome>, StoreError> {
         sqlx::query("BEGIN IMMEDIATE").execute(&mut self.conn).await?;
         let written = self.write(batch).await;
         let committed = match written {
@@ -179,10 +174,10 @@ impl BatchWriter for SqliteWriter {
     }
 }
 
-type Outcomes = Vec<Result<AppendResult, AppendError>>;
+type Outcomes = Vec<GroupOutcome>;
 
 impl SqliteWriter {
-    async fn write(&mut self, batch: &[AppendRequest]) -> Result<(Position, Outcomes), StoreError> {
+    async fn write(&mut self, batch: &[AtomicGroup]) -> Result<(Position, Outcomes), StoreError> {
         let snapshot = self.snapshot(batch).await?;
         let plan = plan_batch(batch, snapshot, truncate_to_micros(chrono::Utc::now()));
         for rows in plan.to_insert.chunks(ROWS_PER_INSERT) {
@@ -191,7 +186,7 @@ impl SqliteWriter {
         Ok((plan.new_head, plan.outcomes))
     }
 
-    async fn snapshot(&mut self, batch: &[AppendRequest]) -> Result<StoreSnapshot, StoreError> {
+    async fn snapshot(&mut self, batch: &[AtomicGroup]) -> Result<StoreSnapshot, StoreError> {
         let (streams, ids) = lookups(batch);
         let head: i64 =
             sqlx::query_scalar("SELECT coalesce(max(position), 0) FROM folio_events").fetch_one(&mut self.conn).await?;

@@ -274,3 +274,68 @@ pub async fn acknowledged_events_survive_a_restart(fixture: &Fixture) {
 pub async fn concurrent_writers_never_make_a_tailing_reader_skip_or_reorder(fixture: &Fixture) {
     crate::ordering::run(fixture).await;
 }
+
+fn request(stream_name: &str, expected: ExpectedVersion, events: Vec<NewEvent>) -> infra::AppendRequest {
+    infra::AppendRequest { stream: stream(stream_name), expected, events }
+}
+
+pub async fn append_all_writes_every_stream_or_none(fixture: &Fixture) {
+    let first = fixture
+        .store
+        .append_all(vec![
+            request("item-1", ExpectedVersion::NoStream, events(2)),
+            request("reservation-a", ExpectedVersion::NoStream, events(1)),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(first.iter().map(|r| r.position()).collect::<Vec<_>>(), [2, 3]);
+
+    let refused = fixture
+        .store
+        .append_all(vec![
+            request("item-2", ExpectedVersion::NoStream, events(1)),
+            request("reservation-a", ExpectedVersion::NoStream, events(1)),
+        ])
+        .await;
+    assert_eq!(wrong_version(refused.map(|mut r| r.remove(0))), 1);
+    assert_eq!(fixture.store.stream_version(&stream("item-2")).await.unwrap(), 0, "nothing of a refused group");
+    assert_eq!(fixture.store.head().await.unwrap(), 3);
+
+    assert!(matches!(fixture.store.append_all(vec![]).await, Err(StoreError::Append(AppendError::Empty))));
+    let with_empty =
+        vec![request("item-3", ExpectedVersion::Any, events(1)), request("item-4", ExpectedVersion::Any, vec![])];
+    assert!(matches!(fixture.store.append_all(with_empty).await, Err(StoreError::Append(AppendError::Empty))));
+}
+
+pub async fn a_retried_group_returns_its_original_results(fixture: &Fixture) {
+    let group = vec![
+        request("item-1", ExpectedVersion::NoStream, events(1)),
+        request("reservation-a", ExpectedVersion::NoStream, events(1)),
+    ];
+    let original = fixture.store.append_all(group.clone()).await.unwrap();
+    assert_eq!(fixture.store.append_all(group).await.unwrap(), original);
+    assert_eq!(fixture.store.head().await.unwrap(), 2);
+}
+
+pub async fn racing_groups_on_one_reservation_let_exactly_one_win(fixture: &Fixture) {
+    for round in 0..10 {
+        let racers = (0..8).map(|i| {
+            let store = fixture.store.clone();
+            tokio::spawn(async move {
+                let group = vec![
+                    request(&format!("item-{round}x{i}"), ExpectedVersion::NoStream, events(1)),
+                    request(&format!("reservation-{round}"), ExpectedVersion::NoStream, events(1)),
+                ];
+                (i, store.append_all(group).await.is_ok())
+            })
+        });
+        let outcomes = futures_util::future::join_all(racers).await;
+        let winners: Vec<usize> =
+            outcomes.into_iter().map(|o| o.unwrap()).filter(|(_, ok)| *ok).map(|(i, _)| i).collect();
+        assert_eq!(winners.len(), 1, "round {round}: exactly one create gets the reservation");
+        for i in 0..8 {
+            let version = fixture.store.stream_version(&stream(&format!("item-{round}x{i}"))).await.unwrap();
+            assert_eq!(version, u64::from(winners[0] == i), "round {round}: a losing create leaves no item");
+        }
+    }
+}

@@ -42,5 +42,8 @@ contract_for_every_backend!(
     one_stale_append_fails_alone_among_concurrent_appends,
     subscribe_catches_up_then_goes_live,
     acknowledged_events_survive_a_restart,
+    append_all_writes_every_stream_or_none,
+    a_retried_group_returns_its_original_results,
+    racing_groups_on_one_reservation_let_exactly_one_win,
     concurrent_writers_never_make_a_tailing_reader_skip_or_reorder,
 );
