@@ -42,6 +42,8 @@ pub fn evolve(mut state: KeyState, event: &DomainEvent) -> KeyState {
         | DomainEvent::ContentUnpublished(_)
         | DomainEvent::ContentScheduled(_)
         | DomainEvent::ContentArchived(_)
+        | DomainEvent::SlugClaimed(_)
+        | DomainEvent::SlugReleased(_)
         | DomainEvent::CommentPosted(_)
         | DomainEvent::CommentEdited(_)
         | DomainEvent::CommentRemoved(_)

@@ -4,6 +4,7 @@ use crate::envelope::{EventId, Metadata, NewEvent, RecordedEvent};
 use crate::payloads::{
     ApiKeyIssued, ApiKeyRevoked, CommentEdited, CommentPosted, CommentRemoved, ContentCreated, ContentPublished,
     ContentRef, ContentRevised, ContentScheduled, ContentTypeDefined, ContentTypeRevised, Engagement, Share,
+    SlugClaimed, SlugReleased,
 };
 use crate::upcast::{upcast, Upcaster, UPCASTERS};
 use serde::{Deserialize, Serialize};
@@ -82,6 +83,8 @@ domain_events! {
     ContentUnpublished(ContentRef) = version 1,
     ContentScheduled(ContentScheduled) = version 1,
     ContentArchived(ContentRef) = version 1,
+    SlugClaimed(SlugClaimed) = version 1,
+    SlugReleased(SlugReleased) = version 1,
     CommentPosted(CommentPosted) = version 1,
     CommentEdited(CommentEdited) = version 1,
     CommentRemoved(CommentRemoved) = version 1,

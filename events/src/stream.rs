@@ -1,7 +1,7 @@
 //! Stream ids: `<category>-<id>`, e.g. `content-0190a8e4-...` or `type-article`.
 //!
 //! Rules: the category is an identifier (see [`Category`]); the id is 1-200 characters among
-//! letters, digits and `. _ : @ -`; the whole stream id is split at its first '-'.
+//! letters, digits and `. _ : @ -` (room for `<type>:<slug>`); split at its first '-'.
 
 use crate::names::{is_id_char, Category, NameError};
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ pub enum StreamIdError {
     MissingSeparator(String),
     #[error(transparent)]
     Category(#[from] NameError),
-    #[error("stream id {value:?}: the id part must be 1-200 characters among letters, digits and . _ : @ -")]
+    #[error("stream id {value:?}: the id part must be 1-300 characters among letters, digits and . _ : @ -")]
     Id { value: String },
 }
 
@@ -30,7 +30,7 @@ impl StreamId {
             return Err(StreamIdError::MissingSeparator(value));
         };
         Category::parse(category)?;
-        if id.is_empty() || id.len() > 200 || !id.chars().all(is_id_char) {
+        if id.is_empty() || id.len() > 300 || !id.chars().all(is_id_char) {
             return Err(StreamIdError::Id { value });
         }
         Ok(Self(value))
@@ -93,7 +93,7 @@ mod tests {
         assert!(matches!(StreamId::parse("content-"), Err(StreamIdError::Id { .. })));
         assert!(matches!(StreamId::parse("content-a b"), Err(StreamIdError::Id { .. })));
         assert!(matches!(StreamId::parse("content-é"), Err(StreamIdError::Id { .. })));
-        assert!(matches!(StreamId::parse(format!("c-{}", "x".repeat(201))), Err(StreamIdError::Id { .. })));
+        assert!(matches!(StreamId::parse(format!("c-{}", "x".repeat(301))), Err(StreamIdError::Id { .. })));
     }
 
     #[test]

@@ -137,6 +137,12 @@ fn domain_event() -> impl Strategy<Value = DomainEvent> {
             DomainEvent::ContentScheduled(ContentScheduled { content_type, content_id, publish_at })
         }),
         content_ref().prop_map(DomainEvent::ContentArchived),
+        (type_name(), slug(), content_id()).prop_map(|(content_type, slug, content_id)| DomainEvent::SlugClaimed(
+            SlugClaimed { content_type, slug, content_id }
+        )),
+        (type_name(), slug(), content_id()).prop_map(|(content_type, slug, content_id)| DomainEvent::SlugReleased(
+            SlugReleased { content_type, slug, content_id }
+        )),
         (comment_id(), content_ref(), proptest::option::of(comment_id()), user(), text()).prop_map(
             |(comment_id, item, parent_id, author, body)| DomainEvent::CommentPosted(CommentPosted {
                 comment_id,

@@ -24,6 +24,8 @@ pub fn evolve(mut state: TypeState, event: &DomainEvent) -> TypeState {
         | DomainEvent::ContentUnpublished(_)
         | DomainEvent::ContentScheduled(_)
         | DomainEvent::ContentArchived(_)
+        | DomainEvent::SlugClaimed(_)
+        | DomainEvent::SlugReleased(_)
         | DomainEvent::CommentPosted(_)
         | DomainEvent::CommentEdited(_)
         | DomainEvent::CommentRemoved(_)

@@ -46,3 +46,20 @@ pub struct ContentScheduled {
     pub content_id: ContentId,
     pub publish_at: DateTime<Utc>,
 }
+
+/// A slug was taken by an item, in the slug's own stream (`slug-<type>:<slug>`). Appended in the
+/// same transaction as the item's event, so two items can never hold one slug.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlugClaimed {
+    pub content_type: TypeName,
+    pub slug: Slug,
+    pub content_id: ContentId,
+}
+
+/// An item let its slug go (it took another); the slug may be claimed again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlugReleased {
+    pub content_type: TypeName,
+    pub slug: Slug,
+    pub content_id: ContentId,
+}

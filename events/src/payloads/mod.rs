@@ -8,7 +8,9 @@ mod engagement;
 mod keys;
 
 pub use comments::{CommentEdited, CommentPosted, CommentRemoved};
-pub use content::{ContentCreated, ContentPublished, ContentRef, ContentRevised, ContentScheduled};
+pub use content::{
+    ContentCreated, ContentPublished, ContentRef, ContentRevised, ContentScheduled, SlugClaimed, SlugReleased,
+};
 pub use content_types::{ContentTypeDefined, ContentTypeRevised};
 pub use engagement::{Engagement, Share};
 pub use keys::{ApiKeyIssued, ApiKeyRevoked, Role};

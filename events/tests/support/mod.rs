@@ -91,6 +91,16 @@ pub fn examples() -> Vec<DomainEvent> {
             publish_at: t(3600),
         }),
         DomainEvent::ContentArchived(item()),
+        DomainEvent::SlugClaimed(SlugClaimed {
+            content_type: name("article"),
+            slug: Slug::parse("hello-folio").unwrap(),
+            content_id: content(),
+        }),
+        DomainEvent::SlugReleased(SlugReleased {
+            content_type: name("article"),
+            slug: Slug::parse("hello-folio").unwrap(),
+            content_id: content(),
+        }),
         DomainEvent::CommentPosted(CommentPosted {
             comment_id: comment(2),
             content_type: name("article"),
