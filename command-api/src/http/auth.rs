@@ -15,6 +15,13 @@ pub struct Caller {
     pub role: Role,
 }
 
+impl Caller {
+    /// How the caller appears in event metadata and as an item's owner.
+    pub fn actor(&self) -> String {
+        format!("key:{}", self.key_id.simple())
+    }
+}
+
 /// The caller, if its key is live and its role is one of `allowed`.
 pub async fn authorize(req: &HttpRequest, store: &dyn EventStore, allowed: &[Role]) -> Result<Caller, ApiError> {
     let header = req.headers().get("authorization").ok_or(ApiError::MissingCredentials)?;

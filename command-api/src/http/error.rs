@@ -28,6 +28,15 @@ pub enum ApiError {
     TooLarge { limit: usize },
     #[error("body is not application/json")]
     UnsupportedMediaType,
+    /// The item's state forbids this (archived, already published).
+    #[error("{detail}")]
+    State { code: &'static str, detail: String },
+    /// As `State`, naming the offending input (a slug another item holds).
+    #[error("{detail}")]
+    StateOn { code: &'static str, detail: String, field: String },
+    /// `If-Match` is required here and was not sent.
+    #[error("If-Match is required")]
+    PreconditionRequired,
     /// `If-Match` named another version.
     #[error("version {expected} is stale; current is {current}")]
     PreconditionFailed { expected: u64, current: u64 },
@@ -88,6 +97,16 @@ impl ApiError {
                 "send Content-Type: application/json",
             )
             .with_field("Content-Type"),
+            Self::State { code, detail } => Problem::new(StatusCode::CONFLICT, code, detail.clone()),
+            Self::StateOn { code, detail, field } => {
+                Problem::new(StatusCode::CONFLICT, code, detail.clone()).with_field(field.clone())
+            }
+            Self::PreconditionRequired => Problem::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "if_match_required",
+                "send If-Match: \"<version>\" with the version you revised",
+            )
+            .with_field("If-Match"),
             Self::PreconditionFailed { expected, current } => Problem::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale_version",

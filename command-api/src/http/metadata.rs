@@ -15,7 +15,7 @@ pub fn of(req: &HttpRequest, caller: &Caller, request_id: &RequestId) -> Metadat
         .and_then(|v| Uuid::try_parse(v).ok())
         .unwrap_or_else(Uuid::now_v7);
     Metadata {
-        actor: Some(format!("key:{}", caller.key_id.simple())),
+        actor: Some(caller.actor()),
         request_id: Some(request_id.0.clone()),
         correlation_id: Some(correlation),
         causation_id: None,

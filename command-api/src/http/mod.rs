@@ -3,6 +3,7 @@
 
 mod auth;
 mod body;
+mod content;
 mod error;
 pub(crate) mod keys;
 mod metadata;
@@ -46,6 +47,12 @@ pub fn configure(limits: Limits) -> impl Fn(&mut web::ServiceConfig) + Clone {
             .app_data(body::json_config(limits))
             .route("/v1/types/{type}", web::put().to(types::put))
             .route("/v1/types/{type}", web::get().to(types::get))
+            .route("/v1/content/{type}", web::post().to(content::create))
+            .route("/v1/content/{type}/{id}", web::patch().to(content::revise))
+            .route("/v1/content/{type}/{id}/publish", web::post().to(content::publish))
+            .route("/v1/content/{type}/{id}/unpublish", web::post().to(content::unpublish))
+            .route("/v1/content/{type}/{id}/schedule", web::post().to(content::schedule))
+            .route("/v1/content/{type}/{id}/archive", web::post().to(content::archive))
             .route("/v1/keys", web::post().to(keys::create))
             .route("/v1/keys/{id}", web::delete().to(keys::revoke));
     }

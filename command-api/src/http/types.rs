@@ -27,7 +27,7 @@ pub fn stream(name: &TypeName) -> Result<StreamId, ApiError> {
     })
 }
 
-fn type_name(path: &str) -> Result<TypeName, ApiError> {
+pub(super) fn type_name(path: &str) -> Result<TypeName, ApiError> {
     TypeName::parse(path).map_err(|e| ApiError::BadRequest {
         code: "invalid_type_name",
         detail: e.to_string(),
@@ -45,7 +45,7 @@ pub async fn load(store: &dyn EventStore, name: &TypeName) -> Result<(TypeState,
     Ok((state, events))
 }
 
-fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
+pub(super) fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
     let Some(value) = req.headers().get("if-match") else { return Ok(None) };
     value
         .to_str()

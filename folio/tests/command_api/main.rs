@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod auth;
+mod content;
 mod keys;
 mod support;
 mod types;
@@ -37,6 +38,11 @@ macro_rules! on_every_backend {
 on_every_backend!(
     auth::missing_malformed_unknown_and_revoked_keys_are_401,
     auth::roles_other_than_admin_may_read_types_but_not_define_them,
+    content::an_item_goes_through_its_whole_lifecycle,
+    content::slugs_are_unique_per_type_even_when_creates_race,
+    content::references_must_name_live_items_of_their_type_and_trees_stay_trees,
+    content::authors_change_only_their_own_items,
+    content::bad_content_input_is_refused_and_appends_nothing,
     keys::an_admin_issues_a_key_that_works_and_revokes_it,
     keys::bad_key_requests_are_refused_and_append_nothing,
     types::a_type_is_defined_read_and_put_again_idempotently,

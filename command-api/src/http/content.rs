@@ -1,0 +1,408 @@
+//! `POST /v1/content/{type}`, `PATCH /v1/content/{type}/{id}` and the lifecycle actions
+//! `POST /v1/content/{type}/{id}/publish|unpublish|schedule|archive`. Editors act on every item;
+//! authors only on the items their key created.
+
+use super::auth::{authorize, Caller};
+use super::types::{load as load_type, type_name};
+use super::{metadata, ApiError, CommandState};
+use crate::content::{
+    self, content_stream, creates_cycle, slug_stream, ContentError, ContentState, Reference, SlugState,
+};
+use crate::violation::Violation;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use events::payloads::{ContentId, Role, SlugClaimed, SlugReleased};
+use events::schema::{FieldKind, TypeDefinition};
+use events::{DomainEvent, EventId, ExpectedVersion, Metadata, Slug, StreamId, TypeName};
+use infra::http::RequestId;
+use infra::{AppendError, AppendRequest, AppendResult, EventStore, StoreError};
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+const WRITERS: &[Role] = &[Role::Editor, Role::Author];
+/// Deepest tree walked when checking a parent for cycles.
+const MAX_TREE_DEPTH: usize = 256;
+
+impl From<ContentError> for ApiError {
+    fn from(error: ContentError) -> Self {
+        match error {
+            ContentError::NotFound => ApiError::NotFound { code: "unknown_content", detail: "no such item".into() },
+            ContentError::Archived => ApiError::State { code: "archived", detail: "the item is archived".into() },
+            ContentError::AlreadyPublished => ApiError::State {
+                code: "already_published",
+                detail: "the item is published; unpublish it before scheduling".into(),
+            },
+            ContentError::Invalid(violations) => ApiError::Invalid(violations),
+        }
+    }
+}
+
+/// An item with its stream version and the position of its last event.
+struct Loaded {
+    state: ContentState,
+    version: u64,
+    position: u64,
+}
+
+async fn load(store: &dyn EventStore, id: ContentId) -> Result<Loaded, ApiError> {
+    let events = store.read_stream(&content_stream(id).map_err(ApiError::StreamId)?, 1, 100_000).await?;
+    let mut state = ContentState::default();
+    for event in &events {
+        let decoded = DomainEvent::from_recorded(event).map_err(ApiError::Decode)?;
+        state = content::evolve(state, &decoded, event.metadata.actor.as_deref());
+    }
+    Ok(Loaded { state, version: events.len() as u64, position: events.last().map_or(0, |e| e.position) })
+}
+
+async fn load_slug(store: &dyn EventStore, stream: &StreamId) -> Result<(SlugState, u64), ApiError> {
+    let events = store.read_stream(stream, 1, 100_000).await?;
+    let mut state = SlugState::default();
+    for event in &events {
+        state = content::evolve_slug(state, &DomainEvent::from_recorded(event).map_err(ApiError::Decode)?);
+    }
+    Ok((state, events.len() as u64))
+}
+
+fn expected(version: u64) -> ExpectedVersion {
+    if version == 0 {
+        ExpectedVersion::NoStream
+    } else {
+        ExpectedVersion::Exact(version)
+    }
+}
+
+async fn definition(store: &dyn EventStore, name: &TypeName) -> Result<TypeDefinition, ApiError> {
+    let (state, _) = load_type(store, name).await?;
+    state
+        .definition
+        .ok_or_else(|| ApiError::NotFound { code: "unknown_type", detail: format!("type {name:?} is not defined") })
+}
+
+fn item_id(text: &str) -> Result<ContentId, ApiError> {
+    Uuid::try_parse(text)
+        .map(ContentId)
+        .map_err(|_| ApiError::NotFound { code: "unknown_content", detail: format!("no item {text:?}") })
+}
+
+/// The item at `/{type}/{id}`, checked to exist, to be of that type, and to be the caller's
+/// own if the caller is an author.
+async fn load_for(store: &dyn EventStore, caller: &Caller, name: &TypeName, id: ContentId) -> Result<Loaded, ApiError> {
+    let loaded = load(store, id).await?;
+    if loaded.state.content_type.as_ref() != Some(name) {
+        return Err(ContentError::NotFound.into());
+    }
+    if caller.role == Role::Author && loaded.state.owner.as_deref() != Some(caller.actor().as_str()) {
+        return Err(ApiError::Forbidden { role: caller.role });
+    }
+    Ok(loaded)
+}
+
+/// Every reference must name an existing, non-archived item of its target type; a parent must
+/// not make the tree a loop.
+async fn resolve(store: &dyn EventStore, references: &[Reference], item: ContentId) -> Result<(), ApiError> {
+    let mut violations = Vec::new();
+    for reference in references {
+        let target = load(store, reference.id).await?.state;
+        let ok = target.content_type.as_ref() == Some(&reference.target) && target.status != content::Status::Archived;
+        if !ok {
+            violations.push(Violation::new(
+                &reference.path,
+                "unknown_reference",
+                format!("no live {} item {}", reference.target, reference.id),
+            ));
+        } else if reference.is_parent {
+            let ancestors = ancestors(store, reference.id).await?;
+            if creates_cycle(item, reference.id, &ancestors) {
+                violations.push(Violation::new(
+                    &reference.path,
+                    "parent_cycle",
+                    "this parent would make the tree a loop",
+                ));
+            }
+        }
+    }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(violations))
+    }
+}
+
+/// Parent, grandparent, ... of `start` (not `start` itself), up to the depth limit.
+async fn ancestors(store: &dyn EventStore, start: ContentId) -> Result<Vec<ContentId>, ApiError> {
+    let mut chain = Vec::new();
+    let mut current = start;
+    while chain.len() < MAX_TREE_DEPTH {
+        let state = load(store, current).await?.state;
+        let Some(parent) = parent_field(store, &state).await? else { break };
+        let looped = chain.contains(&parent) || parent == start;
+        chain.push(parent);
+        if looped {
+            break;
+        }
+        current = parent;
+    }
+    Ok(chain)
+}
+
+/// The value of the item's `parent`-kind field, if its type has one and it is set.
+async fn parent_field(store: &dyn EventStore, state: &ContentState) -> Result<Option<ContentId>, ApiError> {
+    let Some(name) = &state.content_type else { return Ok(None) };
+    let definition = definition(store, name).await?;
+    let Some(field) = definition.fields.iter().find(|f| matches!(f.kind, FieldKind::Parent)) else {
+        return Ok(None);
+    };
+    Ok(state
+        .fields
+        .get(field.name.as_str())
+        .and_then(Value::as_str)
+        .and_then(|v| Uuid::try_parse(v).ok())
+        .map(ContentId))
+}
+
+fn parse_body(body: &Value, allowed: &[&str]) -> Result<(Map<String, Value>, Option<Slug>), ApiError> {
+    let invalid = |path: &str, code, message: &str| ApiError::Invalid(vec![Violation::new(path, code, message)]);
+    let object = body.as_object().ok_or_else(|| invalid("body", "wrong_kind", "expected a JSON object"))?;
+    if let Some(key) = object.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(invalid(key, "unknown_member", &format!("allowed here: {}", allowed.join(", "))));
+    }
+    let fields = match object.get("fields") {
+        None => Map::new(),
+        Some(Value::Object(fields)) => fields.clone(),
+        Some(_) => return Err(invalid("fields", "wrong_kind", "fields is an object of field name to value")),
+    };
+    let slug = match object.get("slug") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => {
+            Some(Slug::parse(text.as_str()).map_err(|e| invalid("slug", "invalid_slug", &e.to_string()))?)
+        }
+        Some(_) => return Err(invalid("slug", "invalid_slug", "a slug is a string")),
+    };
+    Ok((fields, slug))
+}
+
+fn new_event(event: &DomainEvent, metadata: &Metadata) -> Result<events::NewEvent, ApiError> {
+    event.to_new_event(EventId::now_v7(), metadata.clone()).map_err(ApiError::Encode)
+}
+
+fn claim(name: &TypeName, slug: &Slug, id: ContentId) -> DomainEvent {
+    DomainEvent::SlugClaimed(SlugClaimed { content_type: name.clone(), slug: slug.clone(), content_id: id })
+}
+
+/// Appends and reads a conflict on a slug stream as `slug_taken`, on the item as a version conflict.
+async fn append(store: &dyn EventStore, appends: Vec<AppendRequest>) -> Result<Vec<AppendResult>, ApiError> {
+    match store.append_all(appends).await {
+        Err(StoreError::Append(AppendError::WrongExpectedVersion { stream, .. })) if stream.category() == "slug" => {
+            Err(slug_taken())
+        }
+        other => Ok(other?),
+    }
+}
+
+fn slug_taken() -> ApiError {
+    ApiError::StateOn {
+        code: "slug_taken",
+        detail: "another item of this type has this slug".into(),
+        field: "slug".into(),
+    }
+}
+
+fn reply(name: &TypeName, id: ContentId, state: &ContentState, version: u64, position: u64) -> serde_json::Value {
+    json!({
+        "id": id,
+        "type": name,
+        "slug": state.slug,
+        "status": state.status,
+        "version": version,
+        "position": position,
+    })
+}
+
+fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
+    super::types::if_match(req)
+}
+
+fn check_version(req: &HttpRequest, current: u64, required: bool) -> Result<(), ApiError> {
+    match if_match(req)? {
+        Some(expected) if expected != current => Err(ApiError::PreconditionFailed { expected, current }),
+        Some(_) => Ok(()),
+        None if required => Err(ApiError::PreconditionRequired),
+        None => Ok(()),
+    }
+}
+
+pub async fn create(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.as_ref();
+    let caller = authorize(&req, store, WRITERS).await?;
+    let name = type_name(&path)?;
+    let definition = definition(store, &name).await?;
+    let (fields, slug) = parse_body(&body, &["fields", "slug"])?;
+    let id = ContentId(Uuid::now_v7());
+    let create = content::decide_create(&name, &definition, id, fields, slug)?;
+    resolve(store, &create.references, id).await?;
+    let slug_stream = slug_stream(&name, &create.slug).map_err(ApiError::StreamId)?;
+    let (holder, slug_version) = load_slug(store, &slug_stream).await?;
+    if holder.holder.is_some() {
+        return Err(slug_taken());
+    }
+    let metadata = metadata::of(&req, &caller, &request_id);
+    let appended = append(
+        store,
+        vec![
+            AppendRequest {
+                stream: content_stream(id).map_err(ApiError::StreamId)?,
+                expected: ExpectedVersion::NoStream,
+                events: vec![new_event(&create.event, &metadata)?],
+            },
+            AppendRequest {
+                stream: slug_stream,
+                expected: expected(slug_version),
+                events: vec![new_event(&claim(&name, &create.slug, id), &metadata)?],
+            },
+        ],
+    )
+    .await?;
+    let state = content::evolve(ContentState::default(), &create.event, metadata.actor.as_deref());
+    let position = appended.iter().map(AppendResult::position).max().unwrap_or(0);
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/v1/content/{name}/{id}")))
+        .insert_header(("ETag", "\"1\""))
+        .json(reply(&name, id, &state, 1, position)))
+}
+
+pub async fn revise(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.as_ref();
+    let caller = authorize(&req, store, WRITERS).await?;
+    let name = type_name(&path.0)?;
+    let id = item_id(&path.1)?;
+    let loaded = load_for(store, &caller, &name, id).await?;
+    check_version(&req, loaded.version, true)?;
+    let definition = definition(store, &name).await?;
+    let (fields, slug) = parse_body(&body, &["fields", "slug"])?;
+    let Some(revise) = content::decide_revise(&loaded.state, &definition, id, fields, slug)? else {
+        return Ok(HttpResponse::Ok().json(reply(&name, id, &loaded.state, loaded.version, loaded.position)));
+    };
+    resolve(store, &revise.references, id).await?;
+    let metadata = metadata::of(&req, &caller, &request_id);
+    let mut appends = vec![AppendRequest {
+        stream: content_stream(id).map_err(ApiError::StreamId)?,
+        expected: ExpectedVersion::Exact(loaded.version),
+        events: vec![new_event(&revise.event, &metadata)?],
+    }];
+    if let Some((old, new)) = &revise.slug_change {
+        let new_stream = slug_stream(&name, new).map_err(ApiError::StreamId)?;
+        let (holder, new_version) = load_slug(store, &new_stream).await?;
+        if holder.holder.is_some_and(|h| h != id) {
+            return Err(slug_taken());
+        }
+        let old_stream = slug_stream(&name, old).map_err(ApiError::StreamId)?;
+        let old_version = store.stream_version(&old_stream).await?;
+        let release =
+            DomainEvent::SlugReleased(SlugReleased { content_type: name.clone(), slug: old.clone(), content_id: id });
+        appends.push(AppendRequest {
+            stream: new_stream,
+            expected: expected(new_version),
+            events: vec![new_event(&claim(&name, new, id), &metadata)?],
+        });
+        appends.push(AppendRequest {
+            stream: old_stream,
+            expected: expected(old_version),
+            events: vec![new_event(&release, &metadata)?],
+        });
+    }
+    let appended = append(store, appends).await?;
+    let state = content::evolve(loaded.state, &revise.event, None);
+    let position = appended.iter().map(AppendResult::position).max().unwrap_or(0);
+    Ok(HttpResponse::Ok().json(reply(&name, id, &state, appended[0].stream_version(), position)))
+}
+
+/// The lifecycle actions differ only in their decision.
+async fn act(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+    decide: impl FnOnce(&ContentState, ContentId) -> Result<Option<DomainEvent>, ContentError>,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.as_ref();
+    let caller = authorize(&req, store, WRITERS).await?;
+    let name = type_name(&path.0)?;
+    let id = item_id(&path.1)?;
+    let loaded = load_for(store, &caller, &name, id).await?;
+    check_version(&req, loaded.version, false)?;
+    let Some(event) = decide(&loaded.state, id)? else {
+        return Ok(HttpResponse::Ok().json(reply(&name, id, &loaded.state, loaded.version, loaded.position)));
+    };
+    let metadata = metadata::of(&req, &caller, &request_id);
+    let appended = store
+        .append(
+            content_stream(id).map_err(ApiError::StreamId)?,
+            ExpectedVersion::Exact(loaded.version),
+            vec![new_event(&event, &metadata)?],
+        )
+        .await?;
+    let state = content::evolve(loaded.state, &event, None);
+    Ok(HttpResponse::Ok().json(reply(&name, id, &state, appended.stream_version(), appended.position())))
+}
+
+pub async fn publish(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let now = Utc::now();
+    act(req, path, state, request_id, |s, id| content::decide_publish(s, id, now)).await
+}
+
+pub async fn unpublish(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    act(req, path, state, request_id, content::decide_unpublish).await
+}
+
+pub async fn archive(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    act(req, path, state, request_id, content::decide_archive).await
+}
+
+pub async fn schedule(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let invalid = |code, message: &str| ApiError::Invalid(vec![Violation::new("publish_at", code, message)]);
+    let object = body.as_object().ok_or_else(|| invalid("wrong_kind", "expected {\"publish_at\": \"<RFC 3339>\"}"))?;
+    if let Some(key) = object.keys().find(|k| k.as_str() != "publish_at") {
+        return Err(ApiError::Invalid(vec![Violation::new(key, "unknown_member", "only publish_at is allowed")]));
+    }
+    let at = object
+        .get("publish_at")
+        .and_then(Value::as_str)
+        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+        .map(|v| v.with_timezone(&Utc))
+        .ok_or_else(|| invalid("wrong_kind", "publish_at is an RFC 3339 date-time such as 2030-01-01T09:00:00Z"))?;
+    let now = Utc::now();
+    act(req, path, state, request_id, |s, id| content::decide_schedule(s, id, at, now)).await
+}
