@@ -38,13 +38,13 @@ impl From<ContentError> for ApiError {
 }
 
 /// An item with its stream version and the position of its last event.
-struct Loaded {
-    state: ContentState,
-    version: u64,
-    position: u64,
+pub(super) struct Loaded {
+    pub state: ContentState,
+    pub version: u64,
+    pub position: u64,
 }
 
-async fn load(store: &dyn EventStore, id: ContentId) -> Result<Loaded, ApiError> {
+pub(super) async fn load(store: &dyn EventStore, id: ContentId) -> Result<Loaded, ApiError> {
     let events = store.read_stream(&content_stream(id).map_err(ApiError::StreamId)?, 1, 100_000).await?;
     let mut state = ContentState::default();
     for event in &events {
@@ -78,7 +78,7 @@ async fn definition(store: &dyn EventStore, name: &TypeName) -> Result<TypeDefin
         .ok_or_else(|| ApiError::NotFound { code: "unknown_type", detail: format!("type {name:?} is not defined") })
 }
 
-fn item_id(text: &str) -> Result<ContentId, ApiError> {
+pub(super) fn item_id(text: &str) -> Result<ContentId, ApiError> {
     Uuid::try_parse(text)
         .map(ContentId)
         .map_err(|_| ApiError::NotFound { code: "unknown_content", detail: format!("no item {text:?}") })

@@ -18,6 +18,9 @@ pub enum ApiError {
     Forbidden { role: Role },
     #[error("{detail}")]
     NotFound { code: &'static str, detail: String },
+    /// Only a comment's author may do this.
+    #[error("not the author")]
+    NotAuthor,
     /// Malformed input: not JSON, a bad path parameter or header.
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String, field: String },
@@ -75,6 +78,10 @@ impl ApiError {
                 Problem::new(StatusCode::FORBIDDEN, "forbidden", format!("a {role} key may not do this"))
             }
             Self::NotFound { code, detail } => Problem::new(StatusCode::NOT_FOUND, code, detail.clone()),
+            Self::NotAuthor => {
+                Problem::new(StatusCode::FORBIDDEN, "not_author", "only the comment's author may do this")
+                    .with_field("user")
+            }
             Self::BadRequest { code, detail, field } => {
                 Problem::new(StatusCode::BAD_REQUEST, code, detail.clone()).with_field(field.clone())
             }

@@ -3,7 +3,9 @@
 
 mod auth;
 mod body;
+mod comments;
 mod content;
+mod engagement;
 mod error;
 pub(crate) mod keys;
 mod metadata;
@@ -53,6 +55,15 @@ pub fn configure(limits: Limits) -> impl Fn(&mut web::ServiceConfig) + Clone {
             .route("/v1/content/{type}/{id}/unpublish", web::post().to(content::unpublish))
             .route("/v1/content/{type}/{id}/schedule", web::post().to(content::schedule))
             .route("/v1/content/{type}/{id}/archive", web::post().to(content::archive))
+            .route("/v1/content/{type}/{id}/views", web::post().to(engagement::view))
+            .route("/v1/content/{type}/{id}/shares", web::post().to(engagement::share))
+            .route("/v1/content/{type}/{id}/likes", web::post().to(engagement::like))
+            .route("/v1/content/{type}/{id}/likes", web::delete().to(engagement::unlike))
+            .route("/v1/content/{type}/{id}/bookmarks", web::post().to(engagement::bookmark))
+            .route("/v1/content/{type}/{id}/bookmarks", web::delete().to(engagement::unbookmark))
+            .route("/v1/content/{type}/{id}/comments", web::post().to(comments::post))
+            .route("/v1/comments/{id}", web::patch().to(comments::edit))
+            .route("/v1/comments/{id}", web::delete().to(comments::remove))
             .route("/v1/keys", web::post().to(keys::create))
             .route("/v1/keys/{id}", web::delete().to(keys::revoke));
     }

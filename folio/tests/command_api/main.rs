@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod auth;
+mod comments;
 mod content;
+mod engagement;
 mod keys;
 mod support;
 mod types;
@@ -43,6 +45,12 @@ on_every_backend!(
     content::references_must_name_live_items_of_their_type_and_trees_stay_trees,
     content::authors_change_only_their_own_items,
     content::bad_content_input_is_refused_and_appends_nothing,
+    engagement::views_and_shares_go_to_the_users_activity_stream,
+    engagement::liking_twice_or_unliking_what_was_never_liked_changes_nothing,
+    engagement::concurrent_likes_by_one_user_count_once,
+    engagement::engagement_needs_a_site_key_a_user_and_a_published_item,
+    comments::users_post_reply_edit_and_remove_comments,
+    comments::bad_comments_are_refused_and_append_nothing,
     keys::an_admin_issues_a_key_that_works_and_revokes_it,
     keys::bad_key_requests_are_refused_and_append_nothing,
     types::a_type_is_defined_read_and_put_again_idempotently,

@@ -1,0 +1,192 @@
+//! `POST /v1/content/{type}/{id}/comments` (site, for its user), `PATCH /v1/comments/{id}` (site,
+//! the author only) and `DELETE /v1/comments/{id}` (site for the author, or a moderator).
+
+use super::auth::authorize;
+use super::content::{item_id, load};
+use super::types::type_name;
+use super::{metadata, ApiError, CommandState};
+use crate::comments::{self, CommentError, CommentState};
+use crate::content::Status;
+use crate::violation::Violation;
+use actix_web::{web, HttpRequest, HttpResponse};
+use events::payloads::{CommentId, Role};
+use events::{DomainEvent, EventId, ExpectedVersion, UserId};
+use infra::http::RequestId;
+use infra::EventStore;
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+impl From<CommentError> for ApiError {
+    fn from(error: CommentError) -> Self {
+        match error {
+            CommentError::NotFound => ApiError::NotFound { code: "unknown_comment", detail: "no such comment".into() },
+            CommentError::Removed => {
+                ApiError::State { code: "comment_removed", detail: "the comment was removed".into() }
+            }
+            CommentError::NotAuthor => ApiError::NotAuthor,
+            CommentError::Invalid(violations) => ApiError::Invalid(violations),
+        }
+    }
+}
+
+fn invalid(path: &str, code: &'static str, message: &str) -> ApiError {
+    ApiError::Invalid(vec![Violation::new(path, code, message)])
+}
+
+fn object<'a>(body: &'a Value, allowed: &[&str]) -> Result<&'a Map<String, Value>, ApiError> {
+    let object = body.as_object().ok_or_else(|| invalid("body", "wrong_kind", "expected a JSON object"))?;
+    if let Some(key) = object.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(invalid(key, "unknown_member", &format!("allowed here: {}", allowed.join(", "))));
+    }
+    Ok(object)
+}
+
+fn user(object: &Map<String, Value>) -> Result<UserId, ApiError> {
+    object
+        .get("user")
+        .and_then(Value::as_str)
+        .and_then(|u| UserId::parse(u).ok())
+        .ok_or_else(|| invalid("user", "invalid_user", "user is 1-128 characters among letters, digits and . _ : @ -"))
+}
+
+fn text(object: &Map<String, Value>, name: &str) -> Result<Option<String>, ApiError> {
+    match object.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(invalid(name, "wrong_kind", "expected a string")),
+    }
+}
+
+/// A comment's state, stream version, and the position of its last event.
+async fn load_comment(store: &dyn EventStore, id: CommentId) -> Result<(CommentState, u64, u64), ApiError> {
+    let events = store.read_stream(&comments::stream(id).map_err(ApiError::StreamId)?, 1, 100_000).await?;
+    let mut state = CommentState::default();
+    for event in &events {
+        state = comments::evolve(state, &DomainEvent::from_recorded(event).map_err(ApiError::Decode)?);
+    }
+    Ok((state, events.len() as u64, events.last().map_or(0, |e| e.position)))
+}
+
+fn comment_id(text: &str) -> Result<CommentId, ApiError> {
+    Uuid::try_parse(text)
+        .map(CommentId)
+        .map_err(|_| ApiError::NotFound { code: "unknown_comment", detail: format!("no comment {text:?}") })
+}
+
+pub async fn post(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.as_ref();
+    let caller = authorize(&req, store, &[Role::Site]).await?;
+    let name = type_name(&path.0)?;
+    let content_id = item_id(&path.1)?;
+    let object = object(&body, &["user", "body", "parent_id"])?;
+    let author = user(object)?;
+    let text_body = text(object, "body")?.ok_or_else(|| invalid("body", "required", "a comment has a body"))?;
+    let item = load(store, content_id).await?.state;
+    if item.content_type.as_ref() != Some(&name) {
+        return Err(ApiError::NotFound { code: "unknown_content", detail: format!("no {name} item {content_id}") });
+    }
+    if item.status != Status::Published {
+        return Err(ApiError::State {
+            code: "not_published",
+            detail: "comments are only taken on published items".into(),
+        });
+    }
+    let parent = match text(object, "parent_id")? {
+        None => None,
+        Some(parent) => {
+            let parent_id = Uuid::try_parse(&parent)
+                .map(CommentId)
+                .map_err(|_| invalid("parent_id", "unknown_parent", "parent_id is a comment id"))?;
+            Some((parent_id, load_comment(store, parent_id).await?.0))
+        }
+    };
+    let id = CommentId(Uuid::now_v7());
+    let event = comments::decide_post(id, name, content_id, parent.as_ref().map(|(i, s)| (*i, s)), author, text_body)?;
+    let new_event =
+        event.to_new_event(EventId::now_v7(), metadata::of(&req, &caller, &request_id)).map_err(ApiError::Encode)?;
+    let appended = store
+        .append(comments::stream(id).map_err(ApiError::StreamId)?, ExpectedVersion::NoStream, vec![new_event])
+        .await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": id, "version": appended.stream_version(), "position": appended.position(),
+    })))
+}
+
+fn reply(id: CommentId, version: u64, position: u64) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "id": id, "version": version, "position": position }))
+}
+
+async fn append(
+    store: &dyn EventStore,
+    req: &HttpRequest,
+    caller: &super::auth::Caller,
+    request_id: &RequestId,
+    id: CommentId,
+    version: u64,
+    event: DomainEvent,
+) -> Result<HttpResponse, ApiError> {
+    let new_event =
+        event.to_new_event(EventId::now_v7(), metadata::of(req, caller, request_id)).map_err(ApiError::Encode)?;
+    let stream = comments::stream(id).map_err(ApiError::StreamId)?;
+    let appended = store.append(stream, ExpectedVersion::Exact(version), vec![new_event]).await?;
+    Ok(reply(id, appended.stream_version(), appended.position()))
+}
+
+pub async fn edit(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.as_ref();
+    let caller = authorize(&req, store, &[Role::Site]).await?;
+    let id = comment_id(&path)?;
+    let object = object(&body, &["user", "body"])?;
+    let by = user(object)?;
+    let new_body = text(object, "body")?.ok_or_else(|| invalid("body", "required", "a comment has a body"))?;
+    let (comment, version, position) = load_comment(store, id).await?;
+    match comments::decide_edit(&comment, &by, new_body)? {
+        None => Ok(reply(id, version, position)),
+        Some(event) => append(store, &req, &caller, &request_id, id, version, event).await,
+    }
+}
+
+/// The body is optional here: `{"user": ...}` from a site, `{"reason": ...}` from a moderator.
+pub async fn remove(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.as_ref();
+    let caller = authorize(&req, store, &[Role::Site, Role::Moderator]).await?;
+    let id = comment_id(&path)?;
+    let body: Value = if body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
+            code: "malformed_json",
+            detail: format!("the body is not valid JSON: {e}"),
+            field: "body".into(),
+        })?
+    };
+    let object = object(&body, &["user", "reason"])?;
+    let by = match caller.role {
+        Role::Moderator => None,
+        Role::Site | Role::Admin | Role::Editor | Role::Author => Some(user(object)?),
+    };
+    let reason = text(object, "reason")?;
+    let (comment, version, position) = load_comment(store, id).await?;
+    match comments::decide_remove(&comment, by.as_ref(), reason)? {
+        None => Ok(reply(id, version, position)),
+        Some(event) => append(store, &req, &caller, &request_id, id, version, event).await,
+    }
+}

@@ -1,0 +1,186 @@
+//! `POST /v1/content/{type}/{id}/views|likes|shares|bookmarks` and
+//! `DELETE /v1/content/{type}/{id}/likes|bookmarks`, with `{"user": "<site's user id>"}`.
+//! Site keys only; the item must be published. See `crate::engagement` for the streams.
+
+use super::auth::authorize;
+use super::content::{item_id, load, Loaded};
+use super::types::type_name;
+use super::{metadata, ApiError, CommandState};
+use crate::content::Status;
+use crate::engagement::{self, Toggle, Toggles};
+use crate::violation::Violation;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use events::payloads::{ContentId, Engagement, Role};
+use events::{DomainEvent, EventId, ExpectedVersion, TypeName, UserId};
+use infra::http::RequestId;
+use infra::{AppendError, StoreError};
+use serde_json::{json, Value};
+
+/// A lost race on a user's toggle is decided again against the new state this many times.
+const TOGGLE_ATTEMPTS: usize = 5;
+
+struct Target {
+    name: TypeName,
+    id: ContentId,
+    user: UserId,
+    channel: Option<String>,
+}
+
+fn parse_user(body: &Value, allow_channel: bool) -> Result<(UserId, Option<String>), ApiError> {
+    let invalid = |path: &str, code, message: &str| ApiError::Invalid(vec![Violation::new(path, code, message)]);
+    let object = body.as_object().ok_or_else(|| invalid("body", "wrong_kind", "expected {\"user\": \"...\"}"))?;
+    let allowed: &[&str] = if allow_channel { &["user", "channel"] } else { &["user"] };
+    if let Some(key) = object.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(invalid(key, "unknown_member", &format!("allowed here: {}", allowed.join(", "))));
+    }
+    let user = object.get("user").and_then(Value::as_str).and_then(|u| UserId::parse(u).ok()).ok_or_else(|| {
+        invalid("user", "invalid_user", "user is 1-128 characters among letters, digits and . _ : @ -")
+    })?;
+    let channel = match object.get("channel") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(c)) if !c.is_empty() && c.chars().count() <= 100 && !c.chars().any(char::is_control) => {
+            Some(c.clone())
+        }
+        Some(_) => return Err(invalid("channel", "invalid_channel", "channel is text of 1-100 characters")),
+    };
+    Ok((user, channel))
+}
+
+/// Authorizes a site key and finds the published item the user engages with.
+async fn target(
+    req: &HttpRequest,
+    state: &CommandState,
+    path: &(String, String),
+    body: &Value,
+    allow_channel: bool,
+) -> Result<(super::auth::Caller, Target), ApiError> {
+    let caller = authorize(req, state.store.as_ref(), &[Role::Site]).await?;
+    let name = type_name(&path.0)?;
+    let id = item_id(&path.1)?;
+    let (user, channel) = parse_user(body, allow_channel)?;
+    let Loaded { state: item, .. } = load(state.store.as_ref(), id).await?;
+    if item.content_type.as_ref() != Some(&name) {
+        return Err(ApiError::NotFound { code: "unknown_content", detail: format!("no {name} item {id}") });
+    }
+    if item.status != Status::Published {
+        return Err(ApiError::State { code: "not_published", detail: "only published items take engagement".into() });
+    }
+    Ok((caller, Target { name, id, user, channel }))
+}
+
+fn engagement_of(target: &Target) -> Engagement {
+    Engagement { content_type: target.name.clone(), content_id: target.id, user: target.user.clone(), at: Utc::now() }
+}
+
+/// Views and shares: appended to the user's activity stream with no read and no conflict.
+async fn record(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+    is_share: bool,
+) -> Result<HttpResponse, ApiError> {
+    let (caller, target) = target(&req, &state, &path, &body, is_share).await?;
+    let event = if is_share {
+        engagement::share(engagement_of(&target), target.channel.clone())
+    } else {
+        engagement::view(target.name.clone(), target.id, target.user.clone(), Utc::now())
+    };
+    let new_event =
+        event.to_new_event(EventId::now_v7(), metadata::of(&req, &caller, &request_id)).map_err(ApiError::Encode)?;
+    let stream = engagement::activity_stream(&target.user).map_err(ApiError::StreamId)?;
+    let appended = state.store.append(stream, ExpectedVersion::Any, vec![new_event]).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "user": target.user, "id": target.id, "version": appended.stream_version(), "position": appended.position(),
+    })))
+}
+
+pub async fn view(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    record(req, path, body, state, request_id, false).await
+}
+
+pub async fn share(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    record(req, path, body, state, request_id, true).await
+}
+
+/// Likes and bookmarks: a decision over the user x item stream at its exact version.
+async fn set(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+    state: web::Data<CommandState>,
+    request_id: RequestId,
+    toggle: Toggle,
+    on: bool,
+) -> Result<HttpResponse, ApiError> {
+    let (caller, target) = target(&req, &state, &path, &body, false).await?;
+    let stream = engagement::toggles_stream(target.id, &target.user).map_err(ApiError::StreamId)?;
+    let store = state.store.as_ref();
+    for _ in 0..TOGGLE_ATTEMPTS {
+        let events = store.read_stream(&stream, 1, 100_000).await?;
+        let mut toggles = Toggles::default();
+        for event in &events {
+            toggles = engagement::evolve(toggles, &DomainEvent::from_recorded(event).map_err(ApiError::Decode)?);
+        }
+        let version = events.len() as u64;
+        let Some(event) = engagement::decide_toggle(toggles, toggle, on, engagement_of(&target)) else {
+            let position = events.last().map_or(0, |e| e.position);
+            return Ok(reply(&target, toggle, on, false, version, position));
+        };
+        let new_event = event
+            .to_new_event(EventId::now_v7(), metadata::of(&req, &caller, &request_id))
+            .map_err(ApiError::Encode)?;
+        let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
+        match store.append(stream.clone(), expected, vec![new_event]).await {
+            Ok(appended) => {
+                return Ok(reply(&target, toggle, on, true, appended.stream_version(), appended.position()))
+            }
+            Err(StoreError::Append(AppendError::WrongExpectedVersion { .. })) => continue,
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(ApiError::Store(StoreError::Contention { attempts: TOGGLE_ATTEMPTS }))
+}
+
+fn reply(target: &Target, toggle: Toggle, on: bool, changed: bool, version: u64, position: u64) -> HttpResponse {
+    let name = match toggle {
+        Toggle::Like => "liked",
+        Toggle::Bookmark => "bookmarked",
+    };
+    HttpResponse::Ok().json(json!({
+        "user": target.user, "id": target.id, name: on, "changed": changed, "version": version, "position": position,
+    }))
+}
+
+macro_rules! toggle_route {
+    ($name:ident, $toggle:expr, $on:expr) => {
+        pub async fn $name(
+            req: HttpRequest,
+            path: web::Path<(String, String)>,
+            body: web::Json<Value>,
+            state: web::Data<CommandState>,
+            request_id: RequestId,
+        ) -> Result<HttpResponse, ApiError> {
+            set(req, path, body, state, request_id, $toggle, $on).await
+        }
+    };
+}
+
+toggle_route!(like, Toggle::Like, true);
+toggle_route!(unlike, Toggle::Like, false);
+toggle_route!(bookmark, Toggle::Bookmark, true);
+toggle_route!(unbookmark, Toggle::Bookmark, false);
