@@ -75,7 +75,7 @@ impl ApiError {
             )
             .with_field("Authorization"),
             Self::Forbidden { role } => {
-                Problem::new(StatusCode::FORBIDDEN, "forbidden", format!("a {role} key may not do this"))
+                Problem::new(StatusCode::FORBIDDEN, "forbidden", format!("a key with role {role} may not do this"))
             }
             Self::NotFound { code, detail } => Problem::new(StatusCode::NOT_FOUND, code, detail.clone()),
             Self::NotAuthor => {
