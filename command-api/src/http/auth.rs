@@ -2,9 +2,9 @@
 
 use super::ApiError;
 use crate::keys::{self, KeyState};
+use crate::stream_state::fold;
 use actix_web::HttpRequest;
 use events::payloads::Role;
-use events::DomainEvent;
 use infra::EventStore;
 use uuid::Uuid;
 
@@ -42,10 +42,5 @@ pub async fn authorize(req: &HttpRequest, store: &dyn EventStore, allowed: &[Rol
 /// A key's state and stream version.
 pub async fn load(store: &dyn EventStore, key_id: Uuid) -> Result<KeyState, ApiError> {
     let stream = keys::stream(key_id).map_err(|_| ApiError::InvalidCredentials)?;
-    let events = store.read_stream(&stream, 1, 100).await?;
-    let mut state = KeyState::default();
-    for event in &events {
-        state = keys::evolve(state, &DomainEvent::from_recorded(event).map_err(ApiError::Decode)?);
-    }
-    Ok(state)
+    Ok(fold(store, &stream, |state, event, _| keys::evolve(state, event)).await?.state)
 }

@@ -7,6 +7,7 @@ use super::types::type_name;
 use super::{metadata, ApiError, CommandState};
 use crate::comments::{self, CommentError, CommentState};
 use crate::content::Status;
+use crate::stream_state::fold;
 use crate::violation::Violation;
 use actix_web::{web, HttpRequest, HttpResponse};
 use events::payloads::{CommentId, Role};
@@ -59,12 +60,9 @@ fn text(object: &Map<String, Value>, name: &str) -> Result<Option<String>, ApiEr
 
 /// A comment's state, stream version, and the position of its last event.
 async fn load_comment(store: &dyn EventStore, id: CommentId) -> Result<(CommentState, u64, u64), ApiError> {
-    let events = store.read_stream(&comments::stream(id).map_err(ApiError::StreamId)?, 1, 100_000).await?;
-    let mut state = CommentState::default();
-    for event in &events {
-        state = comments::evolve(state, &DomainEvent::from_recorded(event).map_err(ApiError::Decode)?);
-    }
-    Ok((state, events.len() as u64, events.last().map_or(0, |e| e.position)))
+    let stream = comments::stream(id).map_err(ApiError::StreamId)?;
+    let folded = fold(store, &stream, |state: CommentState, event, _| comments::evolve(state, event)).await?;
+    Ok((folded.state, folded.version, folded.position))
 }
 
 fn comment_id(text: &str) -> Result<CommentId, ApiError> {

@@ -8,6 +8,7 @@ use super::{metadata, ApiError, CommandState};
 use crate::content::{
     self, content_stream, creates_cycle, slug_stream, ContentError, ContentState, Reference, SlugState,
 };
+use crate::stream_state::{fold, Folded};
 use crate::violation::Violation;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -38,29 +39,17 @@ impl From<ContentError> for ApiError {
 }
 
 /// An item with its stream version and the position of its last event.
-pub(super) struct Loaded {
-    pub state: ContentState,
-    pub version: u64,
-    pub position: u64,
-}
+pub(super) type Loaded = Folded<ContentState>;
 
 pub(super) async fn load(store: &dyn EventStore, id: ContentId) -> Result<Loaded, ApiError> {
-    let events = store.read_stream(&content_stream(id).map_err(ApiError::StreamId)?, 1, 100_000).await?;
-    let mut state = ContentState::default();
-    for event in &events {
-        let decoded = DomainEvent::from_recorded(event).map_err(ApiError::Decode)?;
-        state = content::evolve(state, &decoded, event.metadata.actor.as_deref());
-    }
-    Ok(Loaded { state, version: events.len() as u64, position: events.last().map_or(0, |e| e.position) })
+    let stream = content_stream(id).map_err(ApiError::StreamId)?;
+    Ok(fold(store, &stream, |state, event, recorded| content::evolve(state, event, recorded.metadata.actor.as_deref()))
+        .await?)
 }
 
 async fn load_slug(store: &dyn EventStore, stream: &StreamId) -> Result<(SlugState, u64), ApiError> {
-    let events = store.read_stream(stream, 1, 100_000).await?;
-    let mut state = SlugState::default();
-    for event in &events {
-        state = content::evolve_slug(state, &DomainEvent::from_recorded(event).map_err(ApiError::Decode)?);
-    }
-    Ok((state, events.len() as u64))
+    let folded = fold(store, stream, |state, event, _| content::evolve_slug(state, event)).await?;
+    Ok((folded.state, folded.version))
 }
 
 fn expected(version: u64) -> ExpectedVersion {
@@ -72,8 +61,9 @@ fn expected(version: u64) -> ExpectedVersion {
 }
 
 async fn definition(store: &dyn EventStore, name: &TypeName) -> Result<TypeDefinition, ApiError> {
-    let (state, _) = load_type(store, name).await?;
-    state
+    load_type(store, name)
+        .await?
+        .state
         .definition
         .ok_or_else(|| ApiError::NotFound { code: "unknown_type", detail: format!("type {name:?} is not defined") })
 }

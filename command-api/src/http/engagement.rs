@@ -8,11 +8,12 @@ use super::types::type_name;
 use super::{metadata, ApiError, CommandState};
 use crate::content::Status;
 use crate::engagement::{self, Toggle, Toggles};
+use crate::stream_state::{fold, Folded};
 use crate::violation::Violation;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use events::payloads::{ContentId, Engagement, Role};
-use events::{DomainEvent, EventId, ExpectedVersion, TypeName, UserId};
+use events::{EventId, ExpectedVersion, TypeName, UserId};
 use infra::http::RequestId;
 use infra::{AppendError, StoreError};
 use serde_json::{json, Value};
@@ -131,14 +132,9 @@ async fn set(
     let stream = engagement::toggles_stream(target.id, &target.user).map_err(ApiError::StreamId)?;
     let store = state.store.as_ref();
     for _ in 0..TOGGLE_ATTEMPTS {
-        let events = store.read_stream(&stream, 1, 100_000).await?;
-        let mut toggles = Toggles::default();
-        for event in &events {
-            toggles = engagement::evolve(toggles, &DomainEvent::from_recorded(event).map_err(ApiError::Decode)?);
-        }
-        let version = events.len() as u64;
+        let Folded { state: toggles, version, position } =
+            fold(store, &stream, |toggles: Toggles, event, _| engagement::evolve(toggles, event)).await?;
         let Some(event) = engagement::decide_toggle(toggles, toggle, on, engagement_of(&target)) else {
-            let position = events.last().map_or(0, |e| e.position);
             return Ok(reply(&target, toggle, on, false, version, position));
         };
         let new_event = event

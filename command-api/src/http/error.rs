@@ -170,3 +170,12 @@ impl ResponseError for ApiError {
         problem.response()
     }
 }
+
+impl From<crate::stream_state::LoadError> for ApiError {
+    fn from(error: crate::stream_state::LoadError) -> Self {
+        match error {
+            crate::stream_state::LoadError::Store(error) => Self::Store(error),
+            crate::stream_state::LoadError::Decode(error) => Self::Decode(error),
+        }
+    }
+}

@@ -4,10 +4,11 @@
 use super::auth::authorize;
 use super::{metadata, ApiError, CommandState};
 use crate::content_types::{decide_define, evolve, parse_definition, TypeState};
+use crate::stream_state::{fold, Folded};
 use actix_web::{web, HttpRequest, HttpResponse};
 use events::payloads::Role;
 use events::schema::FieldKind;
-use events::{Category, DomainEvent, EventId, ExpectedVersion, RecordedEvent, StreamId, TypeName};
+use events::{Category, DomainEvent, EventId, ExpectedVersion, StreamId, TypeName};
 use infra::http::RequestId;
 use infra::EventStore;
 use serde_json::{json, Value};
@@ -35,14 +36,9 @@ pub(super) fn type_name(path: &str) -> Result<TypeName, ApiError> {
     })
 }
 
-/// A type's state and its stream's events.
-pub async fn load(store: &dyn EventStore, name: &TypeName) -> Result<(TypeState, Vec<RecordedEvent>), ApiError> {
-    let events = store.read_stream(&stream(name)?, 1, 100_000).await?;
-    let mut state = TypeState::default();
-    for event in &events {
-        state = evolve(state, &DomainEvent::from_recorded(event).map_err(ApiError::Decode)?);
-    }
-    Ok((state, events))
+/// A type's state, version and last position.
+pub async fn load(store: &dyn EventStore, name: &TypeName) -> Result<Folded<TypeState>, ApiError> {
+    Ok(fold(store, &stream(name)?, |state, event, _| evolve(state, event)).await?)
 }
 
 pub(super) fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
@@ -70,8 +66,7 @@ pub async fn put(
     let caller = authorize(&req, state.store.as_ref(), &[Role::Admin]).await?;
     let name = type_name(&path)?;
     let definition = parse_definition(&body).map_err(ApiError::Invalid)?;
-    let (current, events) = load(state.store.as_ref(), &name).await?;
-    let version = events.len() as u64;
+    let Folded { state: current, version, position } = load(state.store.as_ref(), &name).await?;
     if let Some(expected) = if_match(&req)? {
         if expected != version {
             return Err(ApiError::PreconditionFailed { expected, current: version });
@@ -89,7 +84,6 @@ pub async fn put(
     let decided =
         decide_define(&name, definition.clone(), &current, &|t| known.contains(t)).map_err(ApiError::Invalid)?;
     let Some(event) = decided else {
-        let position = events.last().map_or(0, |e| e.position);
         return Ok(HttpResponse::Ok().json(body_of(&name, version, position, &definition)));
     };
     let created = matches!(event, DomainEvent::ContentTypeDefined(_));
@@ -108,12 +102,11 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&req, state.store.as_ref(), &Role::ALL).await?;
     let name = type_name(&path)?;
-    let (current, events) = load(state.store.as_ref(), &name).await?;
+    let Folded { state: current, version, position } = load(state.store.as_ref(), &name).await?;
     let Some(definition) = current.definition else {
         return Err(ApiError::NotFound { code: "unknown_type", detail: format!("type {name:?} is not defined") });
     };
-    let position = events.last().map_or(0, |e| e.position);
-    Ok(HttpResponse::Ok().json(body_of(&name, events.len() as u64, position, &definition)))
+    Ok(HttpResponse::Ok().json(body_of(&name, version, position, &definition)))
 }
 
 fn body_of(name: &TypeName, version: u64, position: u64, definition: &events::schema::TypeDefinition) -> Value {

@@ -20,7 +20,7 @@ fn endpoints(item: &str, comment: &str) -> Vec<(&'static str, String, serde_json
             json!({"fields": {"title": "Matrix"}}),
             vec![Role::Editor, Role::Author],
         ),
-        ("PATCH", format!("{item}"), json!({"fields": {"title": "M"}}), vec![Role::Editor, Role::Author]),
+        ("PATCH", item.to_owned(), json!({"fields": {"title": "M"}}), vec![Role::Editor, Role::Author]),
         ("POST", format!("{item}/publish"), json!(null), vec![Role::Editor, Role::Author]),
         ("POST", format!("{item}/unpublish"), json!(null), vec![Role::Editor, Role::Author]),
         (
