@@ -72,6 +72,10 @@ pub struct ServeArgs {
     /// Port to listen on; 0 picks a free one (printed at start).
     #[arg(long, env = "FOLIO_PORT", default_value_t = 8080)]
     pub port: u16,
+    /// How often (milliseconds) scheduled items are published when due; 0 turns this process's
+    /// scheduler off (another process may run it: a publish still happens exactly once).
+    #[arg(long, env = "FOLIO_SCHEDULER_INTERVAL_MS", default_value_t = 1000)]
+    pub scheduler_interval_ms: u64,
     #[command(flatten)]
     pub store: StoreArgs,
 }

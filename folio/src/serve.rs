@@ -13,6 +13,7 @@ use std::sync::Arc;
 pub struct Application {
     port: u16,
     server: Server,
+    store: Arc<dyn EventStore>,
 }
 
 impl std::fmt::Debug for Application {
@@ -33,6 +34,7 @@ impl Application {
         let listener = TcpListener::bind(&address).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
         let commands = web::Data::new(command_api::http::CommandState { store: store.clone() });
+        let shared = store.clone();
         let store = web::Data::new(store);
         let limits = command_api::http::Limits::default();
         let server = HttpServer::new(move || {
@@ -46,11 +48,16 @@ impl Application {
         .listen(listener)
         .map_err(bind_error)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, store: shared })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Starts publishing scheduled items every `every` in the background.
+    pub fn start_scheduler(&self, every: std::time::Duration) {
+        tokio::spawn(command_api::scheduler::Scheduler::new(self.store.clone()).run(every));
     }
 
     /// Serves until SIGINT/SIGTERM; in-flight requests finish first.
@@ -61,6 +68,9 @@ impl Application {
 
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let app = Application::build(&args).await?;
+    if args.scheduler_interval_ms > 0 {
+        app.start_scheduler(std::time::Duration::from_millis(args.scheduler_interval_ms));
+    }
     let url = format!("http://{}:{}", args.host, app.port());
     tracing::info!(%url, data_dir = %args.store.data_dir.display(), "folio serve is listening");
     // The one line a person (or a script) needs: where to point curl.

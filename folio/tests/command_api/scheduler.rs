@@ -1,0 +1,59 @@
+use crate::support::TestApp;
+use chrono::{Duration, Utc};
+use command_api::scheduler::Scheduler;
+use events::payloads::Role;
+use serde_json::json;
+
+async fn scheduled_item(app: &TestApp, editor: &str, title: &str, at: chrono::DateTime<Utc>) -> String {
+    let created =
+        app.send("POST", "/v1/content/article", Some(editor), Some(json!({"fields": {"title": title}}))).await;
+    let path = format!("/v1/content/article/{}", created.body["id"].as_str().unwrap());
+    let reply =
+        app.send("POST", &format!("{path}/schedule"), Some(editor), Some(json!({"publish_at": at.to_rfc3339()}))).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    path
+}
+
+async fn published_at(app: &TestApp, path: &str) -> Vec<String> {
+    let id = path.rsplit('/').next().unwrap();
+    app.stream(&format!("content-{id}"))
+        .await
+        .into_iter()
+        .filter(|e| e.event_type == "ContentPublished")
+        .map(|e| e.data["published_at"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub async fn two_schedulers_publish_a_due_item_exactly_once(app: &TestApp) {
+    let definition = json!({"fields": [{"name": "title", "kind": "string", "required": true}], "slug_from": "title"});
+    app.send("PUT", "/v1/types/article", Some(&app.admin), Some(definition)).await;
+    let editor = app.key(Role::Editor).await;
+    let now = Utc::now();
+    let soon = now + Duration::hours(1);
+    let due = scheduled_item(app, &editor, "Due", soon).await;
+    let cancelled = scheduled_item(app, &editor, "Cancelled", soon).await;
+    app.send("POST", &format!("{cancelled}/unpublish"), Some(&editor), None).await;
+    let moved = scheduled_item(app, &editor, "Moved", soon).await;
+    let later = now + Duration::hours(5);
+    app.send("POST", &format!("{moved}/schedule"), Some(&editor), Some(json!({"publish_at": later.to_rfc3339()})))
+        .await;
+
+    // Two processes' schedulers, ticking at the same moment.
+    let (mut first, mut second) = (Scheduler::new(app.store.clone()), Scheduler::new(app.store.clone()));
+    let at = now + Duration::hours(2);
+    let (a, b) = tokio::join!(first.tick(at), second.tick(at));
+    let published: Vec<_> = a.unwrap().into_iter().chain(b.unwrap()).collect();
+    assert_eq!(published.len(), 1, "exactly one scheduler published, once");
+    let times = published_at(app, &due).await;
+    assert_eq!(times.len(), 1);
+    assert_eq!(chrono::DateTime::parse_from_rfc3339(&times[0]).unwrap(), soon, "published at the scheduled time");
+    assert!(published_at(app, &cancelled).await.is_empty(), "an unpublished schedule is not published");
+    assert!(published_at(app, &moved).await.is_empty(), "a rescheduled item waits for its new time");
+
+    assert!(first.tick(at).await.unwrap().is_empty(), "nothing is published twice");
+    let (a, b) = tokio::join!(first.tick(now + Duration::hours(6)), second.tick(now + Duration::hours(6)));
+    assert_eq!(a.unwrap().len() + b.unwrap().len(), 1);
+    assert_eq!(published_at(app, &moved).await.len(), 1);
+    let status = app.send("POST", &format!("{moved}/publish"), Some(&editor), None).await;
+    assert_eq!(status.body["status"], "published");
+}
