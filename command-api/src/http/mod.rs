@@ -47,6 +47,7 @@ pub fn configure(limits: Limits) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |config: &mut web::ServiceConfig| {
         config
             .app_data(body::json_config(limits))
+            .route("/v1/types", web::get().to(types::list))
             .route("/v1/types/{type}", web::put().to(types::put))
             .route("/v1/types/{type}", web::get().to(types::get))
             .route("/v1/content/{type}", web::post().to(content::create))

@@ -112,3 +112,46 @@ pub async fn get(
 fn body_of(name: &TypeName, version: u64, position: u64, definition: &events::schema::TypeDefinition) -> Value {
     json!({ "type": name, "version": version, "position": position, "definition": definition })
 }
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /v1/types?after=<type>&limit=<1-100>`: every defined type, by name.
+pub async fn list(
+    req: HttpRequest,
+    query: Result<web::Query<ListQuery>, actix_web::Error>,
+    state: web::Data<CommandState>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&req, state.store.as_ref(), &Role::ALL).await?;
+    let query = query.map_err(|e| ApiError::BadRequest {
+        code: "invalid_parameter",
+        detail: format!("query parameters are after and limit: {e}"),
+        field: "query".into(),
+    })?;
+    let limit = match query.limit.as_deref() {
+        None => 100,
+        Some(text) => {
+            text.parse::<usize>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| ApiError::BadRequest {
+                code: "invalid_limit",
+                detail: "limit is a whole number from 1 to 100".into(),
+                field: "limit".into(),
+            })?
+        }
+    };
+    let after = query.after.as_deref().map(type_name).transpose()?.map(|name| stream(&name)).transpose()?;
+    let category = Category::parse("type").map_err(|e| ApiError::StreamId(e.into()))?;
+    let streams = state.store.list_streams(&category, after.as_ref(), limit).await?;
+    let mut data = Vec::with_capacity(streams.len());
+    for stream in &streams {
+        let folded = fold(state.store.as_ref(), stream, |state, event, _| evolve(state, event)).await?;
+        if let (Some(definition), Ok(name)) = (folded.state.definition, TypeName::parse(stream.id())) {
+            data.push(body_of(&name, folded.version, folded.position, &definition));
+        }
+    }
+    let next = (streams.len() == limit).then(|| streams.last().map(|s| s.id().to_owned())).flatten();
+    Ok(HttpResponse::Ok().json(json!({ "data": data, "next": next })))
+}

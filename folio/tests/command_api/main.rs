@@ -58,6 +58,7 @@ on_every_backend!(
     scheduler::two_schedulers_publish_a_due_item_exactly_once,
     keys::bad_key_requests_are_refused_and_append_nothing,
     types::a_type_is_defined_read_and_put_again_idempotently,
+    types::types_are_listed_by_name_and_paged,
     types::compatible_revisions_bump_the_version_incompatible_ones_append_nothing,
     types::every_kind_of_bad_input_has_its_problem,
     types::if_match_guards_against_stale_revisions,

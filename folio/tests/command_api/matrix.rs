@@ -11,6 +11,7 @@ fn endpoints(item: &str, comment: &str) -> Vec<(&'static str, String, serde_json
     let user = json!({"user": "ada"});
     vec![
         ("PUT", "/v1/types/tag".into(), json!({"fields": [{"name": "name", "kind": "string"}]}), vec![Role::Admin]),
+        ("GET", "/v1/types".into(), json!(null), Role::ALL.to_vec()),
         ("GET", "/v1/types/article".into(), json!(null), Role::ALL.to_vec()),
         ("POST", "/v1/keys".into(), json!({"role": "site"}), vec![Role::Admin]),
         ("DELETE", format!("/v1/keys/{}", uuid::Uuid::now_v7()), json!(null), vec![Role::Admin]),

@@ -149,3 +149,29 @@ pub async fn events_carry_the_actor_request_and_correlation_ids(app: &TestApp) {
     let id = generated.headers["x-request-id"].to_str().unwrap();
     assert!(uuid::Uuid::try_parse(id).is_ok(), "a request without an id gets a UUIDv7: {id}");
 }
+
+pub async fn types_are_listed_by_name_and_paged(app: &TestApp) {
+    for name in ["tag", "author", "category"] {
+        let definition = json!({"fields": [{"name": "name", "kind": "string"}]});
+        app.send("PUT", &format!("/v1/types/{name}"), Some(&app.admin), Some(definition)).await;
+    }
+    let site = app.key(events::payloads::Role::Site).await;
+    let all = app.send("GET", "/v1/types", Some(&site), None).await;
+    assert_eq!(all.status, 200);
+    let names: Vec<&str> = all.body["data"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap()).collect();
+    assert_eq!(names, ["author", "category", "tag"]);
+    assert_eq!(all.body["next"], Value::Null);
+    assert_eq!(all.body["data"][0]["definition"]["fields"][0]["name"], "name");
+
+    let first = app.send("GET", "/v1/types?limit=2", Some(&site), None).await;
+    assert_eq!(first.body["next"], "category");
+    let rest = app.send("GET", "/v1/types?limit=2&after=category", Some(&site), None).await;
+    assert_eq!(rest.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(rest.body["data"][0]["type"], "tag");
+
+    app.send("GET", "/v1/types?limit=0", Some(&site), None).await.problem(400, "invalid_limit");
+    app.send("GET", "/v1/types?limit=abc", Some(&site), None).await.problem(400, "invalid_limit");
+    app.send("GET", "/v1/types?after=Bad", Some(&site), None).await.problem(400, "invalid_type_name");
+    app.send("GET", "/v1/types?sort=name", Some(&site), None).await.problem(400, "invalid_parameter");
+    app.send("GET", "/v1/types", None, None).await.problem(401, "missing_credentials");
+}

@@ -30,12 +30,18 @@ mod row;
 pub mod sqlite;
 mod subscription;
 
+/// The bounds of a category's stream ids in byte order: `[<category>-, <category>.)`.
+pub(crate) fn category_range(category: &Category, after: Option<&StreamId>) -> (String, String) {
+    let low = after.map_or_else(|| format!("{category}-"), |a| a.as_str().to_owned());
+    (low, format!("{category}."))
+}
+
 pub use config::{GroupCommitConfig, StoreConfig};
 pub use error::{AppendError, StoreError};
 pub use plan::{AppendRequest, AppendResult, AppendedEvent};
 
 use async_trait::async_trait;
-use events::{ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
+use events::{Category, ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
 use futures_util::stream::BoxStream;
 
 /// Events from the global log in position order. After yielding an error the stream ends:
@@ -76,6 +82,14 @@ pub trait EventStore: Send + Sync + 'static {
     /// Every event with `position > after`: first those already stored (catch-up), then each new
     /// commit as it happens (live), woken by the backend's commit signal and polling as a fallback.
     fn subscribe_all(&self, after: Position) -> EventStream;
+
+    /// Up to `limit` ids of the streams in `category`, in byte order, after `after` if given.
+    async fn list_streams(
+        &self,
+        category: &Category,
+        after: Option<&StreamId>,
+        limit: usize,
+    ) -> Result<Vec<StreamId>, StoreError>;
 
     /// The position of the last committed event (0 when the log is empty).
     async fn head(&self) -> Result<Position, StoreError>;

@@ -23,7 +23,7 @@ use super::subscription::{tail, CommitSignal};
 use super::{EventStore, EventStream};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use events::{Position, RecordedEvent, StreamId, StreamVersion};
+use events::{Category, Position, RecordedEvent, StreamId, StreamVersion};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions};
 use sqlx::Connection;
 use std::sync::Arc;
@@ -112,6 +112,28 @@ impl EventStore for PostgresEventStore {
     fn subscribe_all(&self, after: Position) -> EventStream {
         let signal = NotifySignal { pool: self.inner.pool.clone(), listener: None };
         tail(self.clone(), after, Box::new(signal), self.inner.config.poll_interval)
+    }
+
+    async fn list_streams(
+        &self,
+        category: &Category,
+        after: Option<&StreamId>,
+        limit: usize,
+    ) -> Result<Vec<StreamId>, StoreError> {
+        let (low, high) = super::category_range(category, after);
+        let op = if after.is_some() { ">" } else { ">=" };
+        let sql = format!(
+            "SELECT stream_id FROM folio_events WHERE stream_version = 1 \
+             AND stream_id COLLATE \"C\" {op} $1 AND stream_id COLLATE \"C\" < $2 \
+             ORDER BY stream_id COLLATE \"C\" LIMIT $3"
+        );
+        let ids: Vec<String> = sqlx::query_scalar(&sql)
+            .bind(low)
+            .bind(high)
+            .bind(to_i64(limit as u64))
+            .fetch_all(&self.inner.pool)
+            .await?;
+        Ok(ids.into_iter().filter_map(|id| StreamId::parse(id).ok()).collect())
     }
 
     async fn head(&self) -> Result<Position, StoreError> {

@@ -14,7 +14,7 @@ use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
 use super::{EventStore, EventStream};
 use async_trait::async_trait;
-use events::{Position, RecordedEvent, StreamId, StreamVersion};
+use events::{Category, Position, RecordedEvent, StreamId, StreamVersion};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -107,6 +107,27 @@ impl EventStore for SqliteEventStore {
     fn subscribe_all(&self, after: Position) -> EventStream {
         let signal = WatchSignal(self.inner.head.clone());
         tail(self.clone(), after, Box::new(signal), self.inner.config.poll_interval)
+    }
+
+    async fn list_streams(
+        &self,
+        category: &Category,
+        after: Option<&StreamId>,
+        limit: usize,
+    ) -> Result<Vec<StreamId>, StoreError> {
+        let (low, high) = super::category_range(category, after);
+        let op = if after.is_some() { ">" } else { ">=" };
+        let sql = format!(
+            "SELECT stream_id FROM folio_events WHERE stream_version = 1 AND stream_id {op} ? AND stream_id < ? \
+             ORDER BY stream_id LIMIT ?"
+        );
+        let ids: Vec<String> = sqlx::query_scalar(&sql)
+            .bind(low)
+            .bind(high)
+            .bind(to_i64(limit as u64))
+            .fetch_all(&self.inner.readers)
+            .await?;
+        Ok(ids.into_iter().filter_map(|id| StreamId::parse(id).ok()).collect())
     }
 
     async fn head(&self) -> Result<Position, StoreError> {

@@ -339,3 +339,18 @@ pub async fn racing_groups_on_one_reservation_let_exactly_one_win(fixture: &Fixt
         }
     }
 }
+
+pub async fn streams_of_a_category_are_listed_in_order_and_paged(fixture: &Fixture) {
+    for name in ["type-tag", "type-article", "typed-x", "types-y", "type_z-1", "tyre-1", "type-author"] {
+        fixture.store.append(stream(name), ExpectedVersion::Any, events(2)).await.unwrap();
+    }
+    let category = events::Category::parse("type").unwrap();
+    let all = fixture.store.list_streams(&category, None, 100).await.unwrap();
+    let names: Vec<&str> = all.iter().map(StreamId::as_str).collect();
+    assert_eq!(names, ["type-article", "type-author", "type-tag"], "each stream once, no neighbours");
+    let first = fixture.store.list_streams(&category, None, 2).await.unwrap();
+    let rest = fixture.store.list_streams(&category, first.last(), 2).await.unwrap();
+    assert_eq!(rest.iter().map(StreamId::as_str).collect::<Vec<_>>(), ["type-tag"]);
+    let none = fixture.store.list_streams(&events::Category::parse("nothing").unwrap(), None, 10).await.unwrap();
+    assert!(none.is_empty());
+}
