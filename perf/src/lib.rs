@@ -1,4 +1,5 @@
 //! Shared pieces of Folio's load generators: latency recording and result rows.
 
 pub mod measure;
+pub mod pg;
 pub mod pgbench;

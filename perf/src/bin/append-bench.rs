@@ -128,30 +128,12 @@ fn store_config(appenders: usize, args: &Args) -> StoreConfig {
     }
 }
 
-struct PgDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PgDatabase {
-    async fn create(admin_url: &str) -> Result<Self, sqlx::Error> {
-        let name = format!("folio_bench_{}", uuid::Uuid::now_v7().simple());
-        let mut admin = PgConnection::connect(admin_url).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
-        let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
-        Ok(Self { admin_url: admin_url.to_owned(), url: format!("{base}/{name}"), name })
-    }
-
-    async fn drop(self) -> Result<(), sqlx::Error> {
-        let mut admin = PgConnection::connect(&self.admin_url).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin).await?;
-        Ok(())
-    }
-}
-
 /// The same row as an event, through pgbench: one INSERT per transaction, same constraints.
-async fn pg_ceiling(db: &PgDatabase, appenders: usize, args: &Args) -> Result<Figures, Box<dyn std::error::Error>> {
+async fn pg_ceiling(
+    db: &perf::pg::Database,
+    appenders: usize,
+    args: &Args,
+) -> Result<Figures, Box<dyn std::error::Error>> {
     let mut conn = PgConnection::connect(&db.url).await?;
     sqlx::query("CREATE TABLE IF NOT EXISTS ceiling (LIKE folio_events INCLUDING ALL)").execute(&mut conn).await?;
     sqlx::query("CREATE SEQUENCE IF NOT EXISTS ceiling_position").execute(&mut conn).await?;
@@ -238,7 +220,7 @@ async fn run_backend(
             Ok(Row { backend: backend.into(), appenders, folio, ceiling, ceiling_name: "bare SQLite, 1 INSERT/txn" })
         }
         "postgres" => {
-            let db = PgDatabase::create(&args.pg_url).await?;
+            let db = perf::pg::Database::create(&args.pg_url).await?;
             let store: Arc<dyn EventStore> =
                 Arc::new(PostgresEventStore::connect(&db.url, store_config(appenders, args)).await?);
             let folio = measure_folio(store.clone(), appenders, args).await;

@@ -1,0 +1,275 @@
+//! View writes over HTTP: the real `folio serve` (a release build, as a child process) takes
+//! `POST /v1/content/article/{id}/views` from N concurrent connections; each answer is an
+//! acknowledged, durable event. In the same run, the HTTP stack alone: `GET /healthz` with the
+//! same connections.
+//!
+//! `perf/http.sh` runs it as committed; `--help` for the knobs.
+
+use clap::Parser;
+use perf::measure::{histogram, Figures};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// The folio binary to run.
+    #[arg(long)]
+    folio: PathBuf,
+    /// embedded (SQLite) and/or postgres.
+    #[arg(long, value_delimiter = ',', default_value = "embedded,postgres")]
+    profiles: Vec<String>,
+    #[arg(long, default_value_t = 100)]
+    connections: usize,
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    #[arg(long, default_value_t = 3)]
+    warmup: u64,
+    /// Published articles the views spread over.
+    #[arg(long, default_value_t = 1000)]
+    articles: usize,
+    #[arg(long, env = "FOLIO_BENCH_PG_URL", default_value = "postgres://folio:folio@127.0.0.1:55432/postgres")]
+    pg_url: String,
+    #[arg(long)]
+    json_out: Option<PathBuf>,
+}
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn store_args(profile: &str, data_dir: &std::path::Path, pg: Option<&str>) -> Vec<String> {
+    match (profile, pg) {
+        ("postgres", Some(url)) => {
+            vec!["--database-url".into(), url.into(), "--database-pool-size".into(), "16".into()]
+        }
+        _ => vec!["--data-dir".into(), data_dir.display().to_string()],
+    }
+}
+
+fn admin_key(folio: &PathBuf, store: &[String]) -> Result<String, Error> {
+    let out = Command::new(folio).args(["keys", "create", "--role", "admin"]).args(store).output()?;
+    let text = String::from_utf8(out.stdout)?;
+    text.lines()
+        .last()
+        .and_then(|l| l.split_whitespace().last())
+        .map(str::to_owned)
+        .ok_or_else(|| "no key printed".into())
+}
+
+fn serve(folio: &PathBuf, store: &[String]) -> Result<Server, Error> {
+    let mut child = Command::new(folio)
+        .args(["serve", "--port", "0", "--scheduler-interval-ms", "0"])
+        .args(store)
+        .env("FOLIO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).ok_or("no URL printed")?.to_owned();
+    Ok(Server { child, url })
+}
+
+async fn call(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    key: &str,
+    body: Value,
+) -> Result<Value, Error> {
+    let response = client.request(method, url).bearer_auth(key).json(&body).send().await?;
+    let status = response.status();
+    let body: Value = response.json().await?;
+    if !status.is_success() {
+        return Err(format!("{status}: {body}").into());
+    }
+    Ok(body)
+}
+
+/// A type, `articles` published articles and a site key; returns the article paths and the key.
+async fn prepare(url: &str, admin: &str, articles: usize) -> Result<(Vec<String>, String), Error> {
+    let client = reqwest::Client::new();
+    let definition = json!({"fields": [{"name": "title", "kind": "string", "required": true}], "slug_from": "title"});
+    call(&client, reqwest::Method::PUT, format!("{url}/v1/types/article"), admin, definition).await?;
+    let editor =
+        call(&client, reqwest::Method::POST, format!("{url}/v1/keys"), admin, json!({"role": "editor"})).await?;
+    let editor = editor["key"].as_str().ok_or("no editor key")?.to_owned();
+    let site = call(&client, reqwest::Method::POST, format!("{url}/v1/keys"), admin, json!({"role": "site"})).await?;
+    let mut paths = Vec::with_capacity(articles);
+    for n in 0..articles {
+        let created = call(
+            &client,
+            reqwest::Method::POST,
+            format!("{url}/v1/content/article"),
+            &editor,
+            json!({"fields": {"title": format!("Article {n}")}}),
+        )
+        .await?;
+        let path = format!("/v1/content/article/{}", created["id"].as_str().ok_or("no id")?);
+        call(&client, reqwest::Method::POST, format!("{url}{path}/publish"), &editor, json!({})).await?;
+        paths.push(path);
+    }
+    Ok((paths, site["key"].as_str().ok_or("no site key")?.to_owned()))
+}
+
+const WARMING: u8 = 0;
+const MEASURING: u8 = 1;
+const STOPPED: u8 = 2;
+
+/// Runs `connections` loops of `request(i)` for warm-up + measured seconds.
+async fn load<F, Fut>(connections: usize, warmup: u64, seconds: u64, request: F) -> Figures
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let phase = Arc::new(AtomicU8::new(WARMING));
+    let request = Arc::new(request);
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let phase = phase.clone();
+        let request = request.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut latency, mut ok, mut errors, mut n) = (histogram(), 0u64, 0u64, c as u64 * 1_000_003);
+            loop {
+                let state = phase.load(Ordering::Relaxed);
+                if state == STOPPED {
+                    break;
+                }
+                n += 1;
+                let started = Instant::now();
+                let success = request(n).await;
+                if state == MEASURING && phase.load(Ordering::Relaxed) == MEASURING {
+                    if success {
+                        let _ = latency.record((started.elapsed().as_micros() as u64).max(1));
+                        ok += 1;
+                    } else {
+                        errors += 1;
+                    }
+                }
+            }
+            (latency, ok, errors)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(warmup)).await;
+    phase.store(MEASURING, Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    phase.store(STOPPED, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    let mut figures = Figures { operations: 0, elapsed, latency: histogram(), errors: 0 };
+    for task in tasks {
+        if let Ok((latency, ok, errors)) = task.await {
+            let _ = figures.latency.add(&latency);
+            figures.operations += ok;
+            figures.errors += errors;
+        }
+    }
+    figures
+}
+
+async fn run_profile(profile: &str, args: &Args) -> Result<(Figures, Figures), Error> {
+    let dir = tempfile::tempdir()?;
+    let database = match profile {
+        "postgres" => Some(perf::pg::Database::create(&args.pg_url).await?),
+        _ => None,
+    };
+    let store = store_args(profile, &dir.path().join("data"), database.as_ref().map(|d| d.url.as_str()));
+    let admin = admin_key(&args.folio, &store)?;
+    let server = serve(&args.folio, &store)?;
+    let (paths, site) = prepare(&server.url, &admin, args.articles).await?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.connections).build()?;
+
+    let (base, paths) = (server.url.clone(), Arc::new(paths));
+    let (views_client, views_site) = (client.clone(), site.clone());
+    let views = load(args.connections, args.warmup, args.seconds, move |n| {
+        let url = format!("{base}{}/views", paths[(n as usize * 7919) % paths.len()]);
+        let body = json!({"user": (n % 100_000).to_string()});
+        let (client, site) = (views_client.clone(), views_site.clone());
+        async move {
+            match client.post(url).bearer_auth(site).json(&body).send().await {
+                Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
+                Err(_) => false,
+            }
+        }
+    })
+    .await;
+
+    let health = format!("{}/healthz", server.url);
+    let ceiling = load(args.connections, 1, args.seconds, move |_| {
+        let (client, url) = (client.clone(), health.clone());
+        async move {
+            match client.get(url).send().await {
+                Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
+                Err(_) => false,
+            }
+        }
+    })
+    .await;
+    drop(server);
+    if let Some(database) = database {
+        database.drop().await?;
+    }
+    Ok((views, ceiling))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let args = Args::parse();
+    let mut rows = Vec::new();
+    for profile in &args.profiles {
+        let (views, ceiling) = run_profile(profile, &args).await?;
+        let _ = writeln!(
+            std::io::stderr(),
+            "{profile}: {:.0} views/s (HTTP ceiling {:.0}/s)",
+            views.per_second(),
+            ceiling.per_second()
+        );
+        rows.push((profile.clone(), views, ceiling));
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "| profile | connections | view writes/s | p50 ms | p95 ms | p99 ms | max ms | errors | HTTP ceiling (GET /healthz)/s | ceiling p50 / p99 ms | Folio ÷ ceiling |")?;
+    writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+    for (profile, v, c) in &rows {
+        writeln!(
+            out,
+            "| {profile} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {:.0} | {:.2} / {:.2} | {:.2} |",
+            args.connections,
+            v.per_second(),
+            v.p50_ms(),
+            v.p95_ms(),
+            v.p99_ms(),
+            v.max_ms(),
+            v.errors,
+            c.per_second(),
+            c.p50_ms(),
+            c.p99_ms(),
+            v.per_second() / c.per_second().max(f64::EPSILON)
+        )?;
+    }
+    if let Some(path) = &args.json_out {
+        let runs: Vec<Value> = rows
+            .iter()
+            .map(|(p, v, c)| json!({"profile": p, "connections": args.connections, "views": v.to_json(), "http_ceiling": c.to_json()}))
+            .collect();
+        std::fs::write(
+            path,
+            serde_json::to_string_pretty(&json!({"seconds": args.seconds, "articles": args.articles, "runs": runs}))?,
+        )?;
+    }
+    Ok(())
+}
