@@ -1,6 +1,7 @@
 //! Every role and tool of Folio behind one binary. `main.rs` only parses and calls [`run`].
 
 pub mod cli;
+pub mod docs;
 pub mod error;
 pub mod keys;
 pub mod migrate;

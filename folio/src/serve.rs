@@ -34,6 +34,7 @@ impl Application {
         let listener = TcpListener::bind(&address).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
         let commands = web::Data::new(command_api::http::CommandState { store: store.clone() });
+        let document = web::Data::new(crate::docs::Document::build());
         let shared = store.clone();
         let store = web::Data::new(store);
         let limits = command_api::http::Limits::default();
@@ -42,6 +43,8 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(infra::http::request_id::assign))
                 .app_data(store.clone())
                 .app_data(commands.clone())
+                .app_data(document.clone())
+                .configure(crate::docs::configure)
                 .configure(query_api::configure_health)
                 .configure(command_api::http::configure(limits))
         })

@@ -3,6 +3,8 @@
 
 use super::auth::authorize;
 use super::content::{item_id, load};
+#[allow(unused_imports)] // names used by the #[utoipa::path] attributes
+use super::openapi::*;
 use super::types::type_name;
 use super::{metadata, ApiError, CommandState};
 use crate::comments::{self, CommentError, CommentState};
@@ -71,6 +73,9 @@ fn comment_id(text: &str) -> Result<CommentId, ApiError> {
         .map_err(|_| ApiError::NotFound { code: "unknown_comment", detail: format!("no comment {text:?}") })
 }
 
+#[utoipa::path(post, path = "/v1/content/{type}/{id}/comments", tag = "comments", request_body = CommentBody,
+    params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
+    responses((status = 201, body = WriteReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "not published", body = Problem, content_type = "application/problem+json"), (status = 422, description = "rules broken", body = Problem, content_type = "application/problem+json")))]
 pub async fn post(
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -136,6 +141,8 @@ async fn append(
     Ok(reply(id, appended.stream_version(), appended.position()))
 }
 
+#[utoipa::path(patch, path = "/v1/comments/{id}", tag = "comments", request_body = CommentBody, params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = WriteReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown comment", body = Problem, content_type = "application/problem+json"), (status = 409, description = "removed", body = Problem, content_type = "application/problem+json"), (status = 422, description = "rules broken", body = Problem, content_type = "application/problem+json")))]
 pub async fn edit(
     req: HttpRequest,
     path: web::Path<String>,
@@ -157,6 +164,8 @@ pub async fn edit(
 }
 
 /// The body is optional here: `{"user": ...}` from a site, `{"reason": ...}` from a moderator.
+#[utoipa::path(delete, path = "/v1/comments/{id}", tag = "comments", request_body = CommentRemoval, params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = WriteReply), (status = 400, description = "malformed JSON", body = Problem, content_type = "application/problem+json"), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown comment", body = Problem, content_type = "application/problem+json")))]
 pub async fn remove(
     req: HttpRequest,
     path: web::Path<String>,

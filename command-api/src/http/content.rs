@@ -3,6 +3,8 @@
 //! authors only on the items their key created.
 
 use super::auth::{authorize, Caller};
+#[allow(unused_imports)] // names used by the #[utoipa::path] attributes
+use super::openapi::*;
 use super::types::{load as load_type, type_name};
 use super::{metadata, ApiError, CommandState};
 use crate::content::{
@@ -221,6 +223,8 @@ fn check_version(req: &HttpRequest, current: u64, required: bool) -> Result<(), 
     }
 }
 
+#[utoipa::path(post, path = "/v1/content/{type}", tag = "content", request_body = ContentBody, params(("type" = String, Path)),
+    responses((status = 201, body = ContentReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown type", body = Problem, content_type = "application/problem+json"), (status = 409, description = "slug taken", body = Problem, content_type = "application/problem+json"), (status = 422, description = "rules broken", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     req: HttpRequest,
     path: web::Path<String>,
@@ -266,6 +270,9 @@ pub async fn create(
         .json(reply(&name, id, &state, 1, position)))
 }
 
+#[utoipa::path(patch, path = "/v1/content/{type}/{id}", tag = "content", request_body = ContentBody,
+    params(("type" = String, Path), ("id" = uuid::Uuid, Path), ("If-Match" = String, Header, description = "\"<version>\"")),
+    responses((status = 200, body = ContentReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "archived, slug taken or changed concurrently", body = Problem, content_type = "application/problem+json"), (status = 412, description = "stale If-Match", body = Problem, content_type = "application/problem+json"), (status = 422, description = "rules broken", body = Problem, content_type = "application/problem+json"), (status = 428, description = "If-Match required", body = Problem, content_type = "application/problem+json")))]
 pub async fn revise(
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -347,6 +354,8 @@ async fn act(
     Ok(HttpResponse::Ok().json(reply(&name, id, &state, appended.stream_version(), appended.position())))
 }
 
+#[utoipa::path(post, path = "/v1/content/{type}/{id}/publish", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ContentReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "archived", body = Problem, content_type = "application/problem+json")))]
 pub async fn publish(
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -357,6 +366,8 @@ pub async fn publish(
     act(req, path, state, request_id, |s, id| content::decide_publish(s, id, now)).await
 }
 
+#[utoipa::path(post, path = "/v1/content/{type}/{id}/unpublish", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ContentReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "archived", body = Problem, content_type = "application/problem+json")))]
 pub async fn unpublish(
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -366,6 +377,8 @@ pub async fn unpublish(
     act(req, path, state, request_id, content::decide_unpublish).await
 }
 
+#[utoipa::path(post, path = "/v1/content/{type}/{id}/archive", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ContentReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json")))]
 pub async fn archive(
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -375,6 +388,9 @@ pub async fn archive(
     act(req, path, state, request_id, content::decide_archive).await
 }
 
+#[utoipa::path(post, path = "/v1/content/{type}/{id}/schedule", tag = "content", request_body = ScheduleBody,
+    params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = ContentReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "archived or published", body = Problem, content_type = "application/problem+json"), (status = 422, description = "in the past", body = Problem, content_type = "application/problem+json")))]
 pub async fn schedule(
     req: HttpRequest,
     path: web::Path<(String, String)>,

@@ -4,6 +4,8 @@
 
 use super::auth::authorize;
 use super::content::{item_id, load, Loaded};
+#[allow(unused_imports)] // names used by the #[utoipa::path] attributes
+use super::openapi::*;
 use super::types::type_name;
 use super::{metadata, ApiError, CommandState};
 use crate::content::Status;
@@ -98,6 +100,9 @@ async fn record(
     })))
 }
 
+#[utoipa::path(post, path = "/v1/content/{type}/{id}/views", tag = "engagement", request_body = UserBody,
+    params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = EngagementReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "not published", body = Problem, content_type = "application/problem+json"), (status = 422, description = "bad user", body = Problem, content_type = "application/problem+json")))]
 pub async fn view(
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -108,6 +113,9 @@ pub async fn view(
     record(req, path, body, state, request_id, false).await
 }
 
+#[utoipa::path(post, path = "/v1/content/{type}/{id}/shares", tag = "engagement", request_body = UserBody,
+    params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = EngagementReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "not published", body = Problem, content_type = "application/problem+json"), (status = 422, description = "bad user or channel", body = Problem, content_type = "application/problem+json")))]
 pub async fn share(
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -163,7 +171,15 @@ fn reply(target: &Target, toggle: Toggle, on: bool, changed: bool, version: u64,
 }
 
 macro_rules! toggle_route {
-    ($name:ident, $toggle:expr, $on:expr) => {
+    ($name:ident, $toggle:expr, $on:expr, $method:ident, $path:literal) => {
+        #[utoipa::path($method, path = $path, tag = "engagement", request_body = UserBody,
+            params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
+            responses((status = 200, body = EngagementReply),
+                (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "not published", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "bad user", body = Problem, content_type = "application/problem+json")))]
         pub async fn $name(
             req: HttpRequest,
             path: web::Path<(String, String)>,
@@ -176,7 +192,7 @@ macro_rules! toggle_route {
     };
 }
 
-toggle_route!(like, Toggle::Like, true);
-toggle_route!(unlike, Toggle::Like, false);
-toggle_route!(bookmark, Toggle::Bookmark, true);
-toggle_route!(unbookmark, Toggle::Bookmark, false);
+toggle_route!(like, Toggle::Like, true, post, "/v1/content/{type}/{id}/likes");
+toggle_route!(unlike, Toggle::Like, false, delete, "/v1/content/{type}/{id}/likes");
+toggle_route!(bookmark, Toggle::Bookmark, true, post, "/v1/content/{type}/{id}/bookmarks");
+toggle_route!(unbookmark, Toggle::Bookmark, false, delete, "/v1/content/{type}/{id}/bookmarks");

@@ -1,6 +1,8 @@
 //! `POST /v1/keys` (issue a key, shown once) and `DELETE /v1/keys/{id}` (revoke). Admin only.
 
 use super::auth::{authorize, load};
+#[allow(unused_imports)] // names used by the #[utoipa::path] attributes
+use super::openapi::*;
 use super::{metadata, ApiError, CommandState};
 use crate::keys;
 use crate::violation::Violation;
@@ -39,6 +41,8 @@ pub fn random_secret() -> Result<[u8; 32], ApiError> {
     Ok(random)
 }
 
+#[utoipa::path(post, path = "/v1/keys", tag = "keys", request_body = KeyBody,
+    responses((status = 201, body = KeyReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 422, description = "bad role or label", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     req: HttpRequest,
     body: web::Json<Value>,
@@ -63,6 +67,8 @@ pub async fn create(
     })))
 }
 
+#[utoipa::path(delete, path = "/v1/keys/{id}", tag = "keys", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = WriteReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown key", body = Problem, content_type = "application/problem+json")))]
 pub async fn revoke(
     req: HttpRequest,
     path: web::Path<String>,

@@ -9,6 +9,7 @@ mod engagement;
 mod error;
 pub(crate) mod keys;
 mod metadata;
+pub mod openapi;
 mod types;
 
 pub use error::ApiError;

@@ -8,6 +8,7 @@ mod content;
 mod engagement;
 mod keys;
 mod matrix;
+mod openapi;
 mod scheduler;
 mod support;
 mod types;
@@ -55,6 +56,7 @@ on_every_backend!(
     comments::bad_comments_are_refused_and_append_nothing,
     keys::an_admin_issues_a_key_that_works_and_revokes_it,
     matrix::every_role_against_every_endpoint,
+    openapi::the_openapi_document_lists_every_route_and_the_docs_page_renders_it,
     scheduler::two_schedulers_publish_a_due_item_exactly_once,
     keys::bad_key_requests_are_refused_and_append_nothing,
     types::a_type_is_defined_read_and_put_again_idempotently,

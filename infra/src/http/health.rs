@@ -13,10 +13,20 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config.route("/healthz", web::get().to(healthz)).route("/readyz", web::get().to(readyz));
 }
 
+/// The health endpoints' part of the OpenAPI document.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(paths(healthz, readyz))]
+pub struct HealthDoc;
+
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
+    responses((status = 200, description = "the process serves HTTP")))]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
+    responses((status = 200, description = "the event store answers"),
+        (status = 503, description = "not ready", body = Problem, content_type = "application/problem+json")))]
 async fn readyz(store: web::Data<Arc<dyn EventStore>>) -> HttpResponse {
     match store.head().await {
         Ok(head) => HttpResponse::Ok().json(json!({ "status": "ready", "event_store": { "head": head } })),

@@ -7,12 +7,14 @@ use serde::Serialize;
 /// An error response body. `code` is stable and documented; `detail` is for humans; `field`
 /// names the offending input (a header, parameter or JSON path) when there is one, and `errors`
 /// lists every violation when a body broke several rules.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub type_uri: String,
+    #[schema(value_type = String)]
     pub title: &'static str,
     pub status: u16,
+    #[schema(value_type = String)]
     pub code: &'static str,
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -21,13 +23,15 @@ pub struct Problem {
     pub errors: Vec<ProblemField>,
     /// Extra members specific to one code (e.g. `current_version` of a conflict).
     #[serde(flatten)]
+    #[schema(ignore)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One violation inside a problem: where, which rule, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ProblemField {
     pub field: String,
+    #[schema(value_type = String)]
     pub code: &'static str,
     pub detail: String,
 }
