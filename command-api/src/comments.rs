@@ -40,7 +40,8 @@ pub fn evolve(mut state: CommentState, event: &DomainEvent) -> CommentState {
         | DomainEvent::ContentBookmarked(_)
         | DomainEvent::ContentUnbookmarked(_)
         | DomainEvent::ApiKeyIssued(_)
-        | DomainEvent::ApiKeyRevoked(_) => {}
+        | DomainEvent::ApiKeyRevoked(_)
+        | DomainEvent::IdempotentRequestRecorded(_) => {}
     }
     state
 }

@@ -43,7 +43,8 @@ pub fn evolve(mut toggles: Toggles, event: &DomainEvent) -> Toggles {
         | DomainEvent::ContentViewed(_)
         | DomainEvent::ContentShared(_)
         | DomainEvent::ApiKeyIssued(_)
-        | DomainEvent::ApiKeyRevoked(_) => {}
+        | DomainEvent::ApiKeyRevoked(_)
+        | DomainEvent::IdempotentRequestRecorded(_) => {}
     }
     toggles
 }

@@ -52,7 +52,8 @@ pub fn evolve(mut state: KeyState, event: &DomainEvent) -> KeyState {
         | DomainEvent::ContentUnliked(_)
         | DomainEvent::ContentShared(_)
         | DomainEvent::ContentBookmarked(_)
-        | DomainEvent::ContentUnbookmarked(_) => {}
+        | DomainEvent::ContentUnbookmarked(_)
+        | DomainEvent::IdempotentRequestRecorded(_) => {}
     }
     state
 }

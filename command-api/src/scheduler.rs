@@ -58,7 +58,8 @@ fn schedule_change(event: &DomainEvent) -> Option<(ContentId, Option<DateTime<Ut
         | DomainEvent::ContentBookmarked(_)
         | DomainEvent::ContentUnbookmarked(_)
         | DomainEvent::ApiKeyIssued(_)
-        | DomainEvent::ApiKeyRevoked(_) => None,
+        | DomainEvent::ApiKeyRevoked(_)
+        | DomainEvent::IdempotentRequestRecorded(_) => None,
     }
 }
 

@@ -3,8 +3,8 @@
 use crate::envelope::{EventId, Metadata, NewEvent, RecordedEvent};
 use crate::payloads::{
     ApiKeyIssued, ApiKeyRevoked, CommentEdited, CommentPosted, CommentRemoved, ContentCreated, ContentPublished,
-    ContentRef, ContentRevised, ContentScheduled, ContentTypeDefined, ContentTypeRevised, Engagement, Share,
-    SlugClaimed, SlugReleased,
+    ContentRef, ContentRevised, ContentScheduled, ContentTypeDefined, ContentTypeRevised, Engagement,
+    IdempotentRequestRecorded, Share, SlugClaimed, SlugReleased,
 };
 use crate::upcast::{upcast, Upcaster, UPCASTERS};
 use serde::{Deserialize, Serialize};
@@ -96,6 +96,7 @@ domain_events! {
     ContentUnbookmarked(Engagement) = version 1,
     ApiKeyIssued(ApiKeyIssued) = version 1,
     ApiKeyRevoked(ApiKeyRevoked) = version 1,
+    IdempotentRequestRecorded(IdempotentRequestRecorded) = version 1,
 }
 
 impl DomainEvent {

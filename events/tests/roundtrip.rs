@@ -184,6 +184,22 @@ fn domain_event() -> impl Strategy<Value = DomainEvent> {
                 label
             })),
         any::<u128>().prop_map(|id| DomainEvent::ApiKeyRevoked(ApiKeyRevoked { key_id: Uuid::from_u128(id) })),
+        (
+            "[0-9a-f]{64}",
+            200u16..600,
+            json_value(),
+            prop::collection::vec(any::<u128>(), 0..4),
+            proptest::option::of(any::<u128>())
+        )
+            .prop_map(|(request_sha256, status, response, events, primary)| {
+                DomainEvent::IdempotentRequestRecorded(IdempotentRequestRecorded {
+                    request_sha256,
+                    status,
+                    response,
+                    events: events.into_iter().map(|n| events::EventId(Uuid::from_u128(n))).collect(),
+                    primary: primary.map(|n| events::EventId(Uuid::from_u128(n))),
+                })
+            }),
     ]
 }
 

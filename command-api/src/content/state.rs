@@ -88,7 +88,8 @@ pub fn evolve(mut state: ContentState, event: &DomainEvent, actor: Option<&str>)
         | DomainEvent::ContentBookmarked(_)
         | DomainEvent::ContentUnbookmarked(_)
         | DomainEvent::ApiKeyIssued(_)
-        | DomainEvent::ApiKeyRevoked(_) => {}
+        | DomainEvent::ApiKeyRevoked(_)
+        | DomainEvent::IdempotentRequestRecorded(_) => {}
     }
     state
 }
@@ -121,7 +122,8 @@ pub fn evolve_slug(mut state: SlugState, event: &DomainEvent) -> SlugState {
         | DomainEvent::ContentBookmarked(_)
         | DomainEvent::ContentUnbookmarked(_)
         | DomainEvent::ApiKeyIssued(_)
-        | DomainEvent::ApiKeyRevoked(_) => {}
+        | DomainEvent::ApiKeyRevoked(_)
+        | DomainEvent::IdempotentRequestRecorded(_) => {}
     }
     state
 }

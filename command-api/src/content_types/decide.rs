@@ -36,7 +36,8 @@ pub fn evolve(mut state: TypeState, event: &DomainEvent) -> TypeState {
         | DomainEvent::ContentBookmarked(_)
         | DomainEvent::ContentUnbookmarked(_)
         | DomainEvent::ApiKeyIssued(_)
-        | DomainEvent::ApiKeyRevoked(_) => {}
+        | DomainEvent::ApiKeyRevoked(_)
+        | DomainEvent::IdempotentRequestRecorded(_) => {}
     }
     state
 }

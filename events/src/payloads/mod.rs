@@ -6,6 +6,7 @@ mod content;
 mod content_types;
 mod engagement;
 mod keys;
+mod requests;
 
 pub use comments::{CommentEdited, CommentPosted, CommentRemoved};
 pub use content::{
@@ -14,6 +15,7 @@ pub use content::{
 pub use content_types::{ContentTypeDefined, ContentTypeRevised};
 pub use engagement::{Engagement, Share};
 pub use keys::{ApiKeyIssued, ApiKeyRevoked, Role};
+pub use requests::IdempotentRequestRecorded;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

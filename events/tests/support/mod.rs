@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use events::payloads::*;
 use events::schema::{FieldDefinition, FieldKind, TypeDefinition};
-use events::{DomainEvent, FieldName, Slug, TypeName, UserId};
+use events::{DomainEvent, EventId, FieldName, Slug, TypeName, UserId};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -141,6 +141,13 @@ pub fn examples() -> Vec<DomainEvent> {
         }),
         DomainEvent::ApiKeyRevoked(ApiKeyRevoked {
             key_id: Uuid::from_u128(0x0190_a8e4_1c7e_7c1a_b000_0000_0000_0001),
+        }),
+        DomainEvent::IdempotentRequestRecorded(IdempotentRequestRecorded {
+            request_sha256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae".into(),
+            status: 201,
+            response: json!({"id": "0190a8e4-1c7e-7c1a-9a3e-1f2a3b4c5d6e", "slug": "hello-folio", "status": "draft"}),
+            events: vec![EventId(Uuid::from_u128(1)), EventId(Uuid::from_u128(2))],
+            primary: Some(EventId(Uuid::from_u128(1))),
         }),
     ]
 }

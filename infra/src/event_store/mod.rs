@@ -41,7 +41,7 @@ pub use error::{AppendError, StoreError};
 pub use plan::{AppendRequest, AppendResult, AppendedEvent};
 
 use async_trait::async_trait;
-use events::{Category, ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
+use events::{Category, EventId, ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
 use futures_util::stream::BoxStream;
 
 /// Events from the global log in position order. After yielding an error the stream ends:
@@ -82,6 +82,9 @@ pub trait EventStore: Send + Sync + 'static {
     /// Every event with `position > after`: first those already stored (catch-up), then each new
     /// commit as it happens (live), woken by the backend's commit signal and polling as a fallback.
     fn subscribe_all(&self, after: Position) -> EventStream;
+
+    /// The stored event with this id, if any (idempotent request replays find their events so).
+    async fn event_by_id(&self, event_id: EventId) -> Result<Option<RecordedEvent>, StoreError>;
 
     /// Up to `limit` ids of the streams in `category`, in byte order, after `after` if given.
     async fn list_streams(

@@ -23,7 +23,7 @@ use super::subscription::{tail, CommitSignal};
 use super::{EventStore, EventStream};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use events::{Category, Position, RecordedEvent, StreamId, StreamVersion};
+use events::{Category, EventId, Position, RecordedEvent, StreamId, StreamVersion};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions};
 use sqlx::Connection;
 use std::sync::Arc;
@@ -112,6 +112,12 @@ impl EventStore for PostgresEventStore {
     fn subscribe_all(&self, after: Position) -> EventStream {
         let signal = NotifySignal { pool: self.inner.pool.clone(), listener: None };
         tail(self.clone(), after, Box::new(signal), self.inner.config.poll_interval)
+    }
+
+    async fn event_by_id(&self, event_id: EventId) -> Result<Option<RecordedEvent>, StoreError> {
+        let sql = format!("{SELECT_EVENTS} WHERE event_id = $1");
+        let row: Option<EventRow> = sqlx::query_as(&sql).bind(event_id.0).fetch_optional(&self.inner.pool).await?;
+        row.map(EventRow::into_recorded).transpose()
     }
 
     async fn list_streams(

@@ -14,7 +14,7 @@ use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
 use super::{EventStore, EventStream};
 use async_trait::async_trait;
-use events::{Category, Position, RecordedEvent, StreamId, StreamVersion};
+use events::{Category, EventId, Position, RecordedEvent, StreamId, StreamVersion};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -107,6 +107,12 @@ impl EventStore for SqliteEventStore {
     fn subscribe_all(&self, after: Position) -> EventStream {
         let signal = WatchSignal(self.inner.head.clone());
         tail(self.clone(), after, Box::new(signal), self.inner.config.poll_interval)
+    }
+
+    async fn event_by_id(&self, event_id: EventId) -> Result<Option<RecordedEvent>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM folio_events WHERE event_id = ?");
+        let row: Option<EventRow> = sqlx::query_as(&sql).bind(event_id.0).fetch_optional(&self.inner.readers).await?;
+        row.map(EventRow::into_recorded).transpose()
     }
 
     async fn list_streams(

@@ -354,3 +354,13 @@ pub async fn streams_of_a_category_are_listed_in_order_and_paged(fixture: &Fixtu
     let none = fixture.store.list_streams(&events::Category::parse("nothing").unwrap(), None, 10).await.unwrap();
     assert!(none.is_empty());
 }
+
+pub async fn an_event_is_found_by_its_id(fixture: &Fixture) {
+    let written = events(3);
+    fixture.store.append(stream("find-1"), ExpectedVersion::Any, events(2)).await.unwrap();
+    fixture.store.append(stream("find-2"), ExpectedVersion::Any, written.clone()).await.unwrap();
+    let found = fixture.store.event_by_id(written[1].event_id).await.unwrap().unwrap();
+    assert_eq!((found.stream_id.as_str(), found.stream_version, found.position), ("find-2", 2, 4));
+    assert_eq!(found.data, written[1].data);
+    assert!(fixture.store.event_by_id(EventId::now_v7()).await.unwrap().is_none());
+}

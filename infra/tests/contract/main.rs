@@ -46,5 +46,6 @@ contract_for_every_backend!(
     a_retried_group_returns_its_original_results,
     racing_groups_on_one_reservation_let_exactly_one_win,
     streams_of_a_category_are_listed_in_order_and_paged,
+    an_event_is_found_by_its_id,
     concurrent_writers_never_make_a_tailing_reader_skip_or_reorder,
 );
