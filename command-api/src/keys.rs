@@ -82,7 +82,7 @@ pub fn revoke(key_id: Uuid) -> DomainEvent {
     DomainEvent::ApiKeyRevoked(ApiKeyRevoked { key_id })
 }
 
-fn sha256_hex(text: &str) -> String {
+pub(crate) fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 

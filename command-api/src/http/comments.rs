@@ -2,7 +2,9 @@
 //! the author only) and `DELETE /v1/comments/{id}` (site for the author, or a moderator).
 
 use super::auth::authorize;
+use super::content::idempotent;
 use super::content::{item_id, load};
+use super::idempotency::{commit, Outcome};
 #[allow(unused_imports)] // names used by the #[utoipa::path] attributes
 use super::openapi::*;
 use super::types::type_name;
@@ -11,11 +13,12 @@ use crate::comments::{self, CommentError, CommentState};
 use crate::content::Status;
 use crate::stream_state::fold;
 use crate::violation::Violation;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use events::payloads::{CommentId, Role};
 use events::{DomainEvent, EventId, ExpectedVersion, UserId};
 use infra::http::RequestId;
-use infra::EventStore;
+use infra::{AppendRequest, EventStore};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
@@ -85,6 +88,10 @@ pub async fn post(
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.as_ref();
     let caller = authorize(&req, store, &[Role::Site]).await?;
+    let (idempotency, replayed) = idempotent(&req, &caller, &body, store).await?;
+    if let Some(response) = replayed {
+        return Ok(response);
+    }
     let name = type_name(&path.0)?;
     let content_id = item_id(&path.1)?;
     let object = object(&body, &["user", "body", "parent_id"])?;
@@ -111,14 +118,19 @@ pub async fn post(
     };
     let id = CommentId(Uuid::now_v7());
     let event = comments::decide_post(id, name, content_id, parent.as_ref().map(|(i, s)| (*i, s)), author, text_body)?;
-    let new_event =
-        event.to_new_event(EventId::now_v7(), metadata::of(&req, &caller, &request_id)).map_err(ApiError::Encode)?;
-    let appended = store
-        .append(comments::stream(id).map_err(ApiError::StreamId)?, ExpectedVersion::NoStream, vec![new_event])
-        .await?;
-    Ok(HttpResponse::Created().json(json!({
-        "id": id, "version": appended.stream_version(), "position": appended.position(),
-    })))
+    let metadata = metadata::of(&req, &caller, &request_id);
+    let new_event = event.to_new_event(EventId::now_v7(), metadata.clone()).map_err(ApiError::Encode)?;
+    let outcome = Outcome {
+        appends: vec![AppendRequest {
+            stream: comments::stream(id).map_err(ApiError::StreamId)?,
+            expected: ExpectedVersion::NoStream,
+            events: vec![new_event],
+        }],
+        status: StatusCode::CREATED,
+        response: json!({ "id": id }),
+        primary: 0,
+    };
+    commit(store, idempotency.as_ref(), &metadata, outcome).await
 }
 
 fn reply(id: CommentId, version: u64, position: u64) -> HttpResponse {

@@ -3,6 +3,7 @@
 //! authors only on the items their key created.
 
 use super::auth::{authorize, Caller};
+use super::idempotency::{commit, Idempotency, Outcome};
 #[allow(unused_imports)] // names used by the #[utoipa::path] attributes
 use super::openapi::*;
 use super::types::{load as load_type, type_name};
@@ -12,13 +13,15 @@ use crate::content::{
 };
 use crate::stream_state::{fold, Folded};
 use crate::violation::Violation;
+use actix_web::http::header::{HeaderValue, LOCATION};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use events::payloads::{ContentId, Role, SlugClaimed, SlugReleased};
 use events::schema::{FieldKind, TypeDefinition};
 use events::{DomainEvent, EventId, ExpectedVersion, Metadata, Slug, StreamId, TypeName};
 use infra::http::RequestId;
-use infra::{AppendError, AppendRequest, AppendResult, EventStore, StoreError};
+use infra::{AppendRequest, EventStore};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
@@ -181,14 +184,18 @@ fn claim(name: &TypeName, slug: &Slug, id: ContentId) -> DomainEvent {
     DomainEvent::SlugClaimed(SlugClaimed { content_type: name.clone(), slug: slug.clone(), content_id: id })
 }
 
-/// Appends and reads a conflict on a slug stream as `slug_taken`, on the item as a version conflict.
-async fn append(store: &dyn EventStore, appends: Vec<AppendRequest>) -> Result<Vec<AppendResult>, ApiError> {
-    match store.append_all(appends).await {
-        Err(StoreError::Append(AppendError::WrongExpectedVersion { stream, .. })) if stream.category() == "slug" => {
-            Err(slug_taken())
-        }
-        other => Ok(other?),
+/// What every content write answers, less `version` and `position`.
+fn summary(name: &TypeName, id: ContentId, state: &ContentState) -> Value {
+    json!({ "id": id, "type": name, "slug": state.slug, "status": state.status })
+}
+
+fn reply(name: &TypeName, id: ContentId, state: &ContentState, version: u64, position: u64) -> Value {
+    let mut body = summary(name, id, state);
+    if let Some(object) = body.as_object_mut() {
+        object.insert("version".into(), version.into());
+        object.insert("position".into(), position.into());
     }
+    body
 }
 
 fn slug_taken() -> ApiError {
@@ -199,15 +206,19 @@ fn slug_taken() -> ApiError {
     }
 }
 
-fn reply(name: &TypeName, id: ContentId, state: &ContentState, version: u64, position: u64) -> serde_json::Value {
-    json!({
-        "id": id,
-        "type": name,
-        "slug": state.slug,
-        "status": state.status,
-        "version": version,
-        "position": position,
-    })
+/// The idempotency of a POST, and its earlier answer if it was already carried out.
+pub(super) async fn idempotent(
+    req: &HttpRequest,
+    caller: &Caller,
+    body: &Value,
+    store: &dyn EventStore,
+) -> Result<(Option<Idempotency>, Option<HttpResponse>), ApiError> {
+    let idempotency = Idempotency::of(req, caller, body)?;
+    let replayed = match &idempotency {
+        Some(idempotency) => idempotency.replay(store).await?,
+        None => None,
+    };
+    Ok((idempotency, replayed))
 }
 
 fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
@@ -234,6 +245,10 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.as_ref();
     let caller = authorize(&req, store, WRITERS).await?;
+    let (idempotency, replayed) = idempotent(&req, &caller, &body, store).await?;
+    if let Some(response) = replayed {
+        return Ok(response);
+    }
     let name = type_name(&path)?;
     let definition = definition(store, &name).await?;
     let (fields, slug) = parse_body(&body, &["fields", "slug"])?;
@@ -246,9 +261,9 @@ pub async fn create(
         return Err(slug_taken());
     }
     let metadata = metadata::of(&req, &caller, &request_id);
-    let appended = append(
-        store,
-        vec![
+    let state = content::evolve(ContentState::default(), &create.event, metadata.actor.as_deref());
+    let outcome = Outcome {
+        appends: vec![
             AppendRequest {
                 stream: content_stream(id).map_err(ApiError::StreamId)?,
                 expected: ExpectedVersion::NoStream,
@@ -260,14 +275,15 @@ pub async fn create(
                 events: vec![new_event(&claim(&name, &create.slug, id), &metadata)?],
             },
         ],
-    )
-    .await?;
-    let state = content::evolve(ContentState::default(), &create.event, metadata.actor.as_deref());
-    let position = appended.iter().map(AppendResult::position).max().unwrap_or(0);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/content/{name}/{id}")))
-        .insert_header(("ETag", "\"1\""))
-        .json(reply(&name, id, &state, 1, position)))
+        status: StatusCode::CREATED,
+        response: summary(&name, id, &state),
+        primary: 0,
+    };
+    let mut response = commit(store, idempotency.as_ref(), &metadata, outcome).await?;
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/content/{name}/{id}")) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    Ok(response)
 }
 
 #[utoipa::path(patch, path = "/v1/content/{type}/{id}", tag = "content", request_body = ContentBody,
@@ -319,39 +335,50 @@ pub async fn revise(
             events: vec![new_event(&release, &metadata)?],
         });
     }
-    let appended = append(store, appends).await?;
     let state = content::evolve(loaded.state, &revise.event, None);
-    let position = appended.iter().map(AppendResult::position).max().unwrap_or(0);
-    Ok(HttpResponse::Ok().json(reply(&name, id, &state, appended[0].stream_version(), position)))
+    let outcome = Outcome { appends, status: StatusCode::OK, response: summary(&name, id, &state), primary: 0 };
+    commit(store, None, &metadata, outcome).await
 }
 
 /// The lifecycle actions differ only in their decision.
 async fn act(
     req: HttpRequest,
     path: web::Path<(String, String)>,
+    body: &Value,
     state: web::Data<CommandState>,
     request_id: RequestId,
     decide: impl FnOnce(&ContentState, ContentId) -> Result<Option<DomainEvent>, ContentError>,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.as_ref();
     let caller = authorize(&req, store, WRITERS).await?;
+    let (idempotency, replayed) = idempotent(&req, &caller, body, store).await?;
+    if let Some(response) = replayed {
+        return Ok(response);
+    }
     let name = type_name(&path.0)?;
     let id = item_id(&path.1)?;
     let loaded = load_for(store, &caller, &name, id).await?;
     check_version(&req, loaded.version, false)?;
-    let Some(event) = decide(&loaded.state, id)? else {
-        return Ok(HttpResponse::Ok().json(reply(&name, id, &loaded.state, loaded.version, loaded.position)));
-    };
     let metadata = metadata::of(&req, &caller, &request_id);
-    let appended = store
-        .append(
-            content_stream(id).map_err(ApiError::StreamId)?,
-            ExpectedVersion::Exact(loaded.version),
-            vec![new_event(&event, &metadata)?],
-        )
-        .await?;
-    let state = content::evolve(loaded.state, &event, None);
-    Ok(HttpResponse::Ok().json(reply(&name, id, &state, appended.stream_version(), appended.position())))
+    let outcome = match decide(&loaded.state, id)? {
+        None => Outcome {
+            appends: Vec::new(),
+            status: StatusCode::OK,
+            response: reply(&name, id, &loaded.state, loaded.version, loaded.position),
+            primary: 0,
+        },
+        Some(event) => Outcome {
+            appends: vec![AppendRequest {
+                stream: content_stream(id).map_err(ApiError::StreamId)?,
+                expected: ExpectedVersion::Exact(loaded.version),
+                events: vec![new_event(&event, &metadata)?],
+            }],
+            status: StatusCode::OK,
+            response: summary(&name, id, &content::evolve(loaded.state, &event, None)),
+            primary: 0,
+        },
+    };
+    commit(store, idempotency.as_ref(), &metadata, outcome).await
 }
 
 #[utoipa::path(post, path = "/v1/content/{type}/{id}/publish", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
@@ -363,7 +390,7 @@ pub async fn publish(
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
-    act(req, path, state, request_id, |s, id| content::decide_publish(s, id, now)).await
+    act(req, path, &Value::Null, state, request_id, |s, id| content::decide_publish(s, id, now)).await
 }
 
 #[utoipa::path(post, path = "/v1/content/{type}/{id}/unpublish", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
@@ -374,7 +401,7 @@ pub async fn unpublish(
     state: web::Data<CommandState>,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    act(req, path, state, request_id, content::decide_unpublish).await
+    act(req, path, &Value::Null, state, request_id, content::decide_unpublish).await
 }
 
 #[utoipa::path(post, path = "/v1/content/{type}/{id}/archive", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
@@ -385,7 +412,7 @@ pub async fn archive(
     state: web::Data<CommandState>,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    act(req, path, state, request_id, content::decide_archive).await
+    act(req, path, &Value::Null, state, request_id, content::decide_archive).await
 }
 
 #[utoipa::path(post, path = "/v1/content/{type}/{id}/schedule", tag = "content", request_body = ScheduleBody,
@@ -410,5 +437,5 @@ pub async fn schedule(
         .map(|v| v.with_timezone(&Utc))
         .ok_or_else(|| invalid("wrong_kind", "publish_at is an RFC 3339 date-time such as 2030-01-01T09:00:00Z"))?;
     let now = Utc::now();
-    act(req, path, state, request_id, |s, id| content::decide_schedule(s, id, at, now)).await
+    act(req, path, &body, state, request_id, |s, id| content::decide_schedule(s, id, at, now)).await
 }

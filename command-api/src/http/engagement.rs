@@ -3,7 +3,9 @@
 //! Site keys only; the item must be published. See `crate::engagement` for the streams.
 
 use super::auth::authorize;
+use super::content::idempotent;
 use super::content::{item_id, load, Loaded};
+use super::idempotency::{commit, Outcome};
 #[allow(unused_imports)] // names used by the #[utoipa::path] attributes
 use super::openapi::*;
 use super::types::type_name;
@@ -12,12 +14,13 @@ use crate::content::Status;
 use crate::engagement::{self, Toggle, Toggles};
 use crate::stream_state::{fold, Folded};
 use crate::violation::Violation;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use events::payloads::{ContentId, Engagement, Role};
 use events::{EventId, ExpectedVersion, TypeName, UserId};
 use infra::http::RequestId;
-use infra::{AppendError, StoreError};
+use infra::{AppendError, AppendRequest, StoreError};
 use serde_json::{json, Value};
 
 /// A lost race on a user's toggle is decided again against the new state this many times.
@@ -86,18 +89,25 @@ async fn record(
     is_share: bool,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, target) = target(&req, &state, &path, &body, is_share).await?;
+    let (idempotency, replayed) = idempotent(&req, &caller, &body, state.store.as_ref()).await?;
+    if let Some(response) = replayed {
+        return Ok(response);
+    }
     let event = if is_share {
         engagement::share(engagement_of(&target), target.channel.clone())
     } else {
         engagement::view(target.name.clone(), target.id, target.user.clone(), Utc::now())
     };
-    let new_event =
-        event.to_new_event(EventId::now_v7(), metadata::of(&req, &caller, &request_id)).map_err(ApiError::Encode)?;
+    let metadata = metadata::of(&req, &caller, &request_id);
+    let new_event = event.to_new_event(EventId::now_v7(), metadata.clone()).map_err(ApiError::Encode)?;
     let stream = engagement::activity_stream(&target.user).map_err(ApiError::StreamId)?;
-    let appended = state.store.append(stream, ExpectedVersion::Any, vec![new_event]).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "user": target.user, "id": target.id, "version": appended.stream_version(), "position": appended.position(),
-    })))
+    let outcome = Outcome {
+        appends: vec![AppendRequest { stream, expected: ExpectedVersion::Any, events: vec![new_event] }],
+        status: StatusCode::OK,
+        response: json!({ "user": target.user, "id": target.id }),
+        primary: 0,
+    };
+    commit(state.store.as_ref(), idempotency.as_ref(), &metadata, outcome).await
 }
 
 #[utoipa::path(post, path = "/v1/content/{type}/{id}/views", tag = "engagement", request_body = UserBody,
@@ -137,37 +147,59 @@ async fn set(
     on: bool,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, target) = target(&req, &state, &path, &body, false).await?;
-    let stream = engagement::toggles_stream(target.id, &target.user).map_err(ApiError::StreamId)?;
     let store = state.store.as_ref();
+    let (idempotency, replayed) = idempotent(&req, &caller, &body, store).await?;
+    if let Some(response) = replayed {
+        return Ok(response);
+    }
+    let stream = engagement::toggles_stream(target.id, &target.user).map_err(ApiError::StreamId)?;
+    let metadata = metadata::of(&req, &caller, &request_id);
     for _ in 0..TOGGLE_ATTEMPTS {
         let Folded { state: toggles, version, position } =
             fold(store, &stream, |toggles: Toggles, event, _| engagement::evolve(toggles, event)).await?;
-        let Some(event) = engagement::decide_toggle(toggles, toggle, on, engagement_of(&target)) else {
-            return Ok(reply(&target, toggle, on, false, version, position));
-        };
-        let new_event = event
-            .to_new_event(EventId::now_v7(), metadata::of(&req, &caller, &request_id))
-            .map_err(ApiError::Encode)?;
-        let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
-        match store.append(stream.clone(), expected, vec![new_event]).await {
-            Ok(appended) => {
-                return Ok(reply(&target, toggle, on, true, appended.stream_version(), appended.position()))
+        let outcome = match engagement::decide_toggle(toggles, toggle, on, engagement_of(&target)) {
+            None => Outcome {
+                appends: Vec::new(),
+                status: StatusCode::OK,
+                response: answer(&target, toggle, on, false, Some((version, position))),
+                primary: 0,
+            },
+            Some(event) => {
+                let new_event = event.to_new_event(EventId::now_v7(), metadata.clone()).map_err(ApiError::Encode)?;
+                let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
+                Outcome {
+                    appends: vec![AppendRequest { stream: stream.clone(), expected, events: vec![new_event] }],
+                    status: StatusCode::OK,
+                    response: answer(&target, toggle, on, true, None),
+                    primary: 0,
+                }
             }
-            Err(StoreError::Append(AppendError::WrongExpectedVersion { .. })) => continue,
-            Err(error) => return Err(error.into()),
+        };
+        match commit(store, idempotency.as_ref(), &metadata, outcome).await {
+            // Another call changed this user's toggle first: decide again on the new state.
+            Err(ApiError::Store(StoreError::Append(AppendError::WrongExpectedVersion { stream: lost, .. })))
+                if lost == stream =>
+            {
+                continue
+            }
+            other => return other,
         }
     }
     Err(ApiError::Store(StoreError::Contention { attempts: TOGGLE_ATTEMPTS }))
 }
 
-fn reply(target: &Target, toggle: Toggle, on: bool, changed: bool, version: u64, position: u64) -> HttpResponse {
+/// A toggle's answer; `version` and `position` given when nothing was appended.
+fn answer(target: &Target, toggle: Toggle, on: bool, changed: bool, unchanged_at: Option<(u64, u64)>) -> Value {
     let name = match toggle {
         Toggle::Like => "liked",
         Toggle::Bookmark => "bookmarked",
     };
-    HttpResponse::Ok().json(json!({
-        "user": target.user, "id": target.id, name: on, "changed": changed, "version": version, "position": position,
-    }))
+    let mut body = json!({ "user": target.user, "id": target.id, name: on, "changed": changed });
+    if let (Some((version, position)), Some(object)) = (unchanged_at, body.as_object_mut()) {
+        object.insert("version".into(), version.into());
+        object.insert("position".into(), position.into());
+    }
+    body
 }
 
 macro_rules! toggle_route {

@@ -1,15 +1,19 @@
 //! `POST /v1/keys` (issue a key, shown once) and `DELETE /v1/keys/{id}` (revoke). Admin only.
 
 use super::auth::{authorize, load};
+use super::content::idempotent;
+use super::idempotency::{commit, Outcome};
 #[allow(unused_imports)] // names used by the #[utoipa::path] attributes
 use super::openapi::*;
 use super::{metadata, ApiError, CommandState};
 use crate::keys;
 use crate::violation::Violation;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use events::payloads::Role;
 use events::{EventId, ExpectedVersion};
 use infra::http::RequestId;
+use infra::AppendRequest;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -49,22 +53,25 @@ pub async fn create(
     state: web::Data<CommandState>,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = authorize(&req, state.store.as_ref(), &[Role::Admin]).await?;
+    let store = state.store.as_ref();
+    let caller = authorize(&req, store, &[Role::Admin]).await?;
+    let (idempotency, replayed) = idempotent(&req, &caller, &body, store).await?;
+    if let Some(response) = replayed {
+        return Ok(response);
+    }
     let (role, label) = parse_request(&body)?;
     let key_id = Uuid::now_v7();
     let (event, key) = keys::issue(key_id, role, label.clone(), random_secret()?);
     let stream = keys::stream(key_id).map_err(ApiError::StreamId)?;
-    let new_event =
-        event.to_new_event(EventId::now_v7(), metadata::of(&req, &caller, &request_id)).map_err(ApiError::Encode)?;
-    let appended = state.store.append(stream, ExpectedVersion::NoStream, vec![new_event]).await?;
-    Ok(HttpResponse::Created().json(json!({
-        "id": key_id,
-        "key": key,
-        "role": role,
-        "label": label,
-        "version": appended.stream_version(),
-        "position": appended.position(),
-    })))
+    let metadata = metadata::of(&req, &caller, &request_id);
+    let new_event = event.to_new_event(EventId::now_v7(), metadata.clone()).map_err(ApiError::Encode)?;
+    let outcome = Outcome {
+        appends: vec![AppendRequest { stream, expected: ExpectedVersion::NoStream, events: vec![new_event] }],
+        status: StatusCode::CREATED,
+        response: json!({ "id": key_id, "key": key, "role": role, "label": label }),
+        primary: 0,
+    };
+    commit(store, idempotency.as_ref(), &metadata, outcome).await
 }
 
 #[utoipa::path(delete, path = "/v1/keys/{id}", tag = "keys", params(("id" = uuid::Uuid, Path)),

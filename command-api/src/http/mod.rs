@@ -7,6 +7,7 @@ mod comments;
 mod content;
 mod engagement;
 mod error;
+mod idempotency;
 pub(crate) mod keys;
 mod metadata;
 pub mod openapi;

@@ -6,6 +6,7 @@ mod auth;
 mod comments;
 mod content;
 mod engagement;
+mod idempotency;
 mod keys;
 mod matrix;
 mod openapi;
@@ -54,6 +55,9 @@ on_every_backend!(
     engagement::engagement_needs_a_site_key_a_user_and_a_published_item,
     comments::users_post_reply_edit_and_remove_comments,
     comments::bad_comments_are_refused_and_append_nothing,
+    idempotency::a_retried_post_answers_the_same_and_appends_nothing,
+    idempotency::concurrent_duplicates_append_once,
+    idempotency::a_replayed_key_creation_never_shows_the_secret_again,
     keys::an_admin_issues_a_key_that_works_and_revokes_it,
     matrix::every_role_against_every_endpoint,
     openapi::the_openapi_document_lists_every_route_and_the_docs_page_renders_it,
