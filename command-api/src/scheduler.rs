@@ -121,8 +121,13 @@ impl Scheduler {
         let mut published = Vec::new();
         for id in due {
             let stream = content_stream(id)?;
-            let item = fold(self.store.as_ref(), &stream, |s: ContentState, e, r| {
-                content::evolve(s, e, r.metadata.actor.as_deref())
+            // The publish is caused by the event that scheduled it, in the same conversation.
+            let mut cause: Option<(EventId, Option<uuid::Uuid>)> = None;
+            let item = fold(self.store.as_ref(), &stream, |state: ContentState, event, recorded| {
+                if matches!(event, DomainEvent::ContentScheduled(_)) {
+                    cause = Some((recorded.event_id, recorded.metadata.correlation_id));
+                }
+                content::evolve(state, event, recorded.metadata.actor.as_deref())
             })
             .await?;
             let at = match (item.state.status, item.state.publish_at) {
@@ -139,7 +144,12 @@ impl Scheduler {
             // Published at the scheduled moment, not whenever this tick ran.
             // Still scheduled, so neither missing nor archived: the decision is a publish.
             let Ok(Some(event)) = content::decide_publish(&item.state, id, at) else { continue };
-            let metadata = Metadata { actor: Some(ACTOR.into()), ..Metadata::default() };
+            let metadata = Metadata {
+                actor: Some(ACTOR.into()),
+                request_id: None,
+                correlation_id: cause.and_then(|(_, correlation)| correlation),
+                causation_id: cause.map(|(scheduled, _)| scheduled.0),
+            };
             let new_event = event.to_new_event(EventId::now_v7(), metadata)?;
             match self.store.append(stream, ExpectedVersion::Exact(item.version), vec![new_event]).await {
                 Ok(_) => {

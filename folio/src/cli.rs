@@ -20,6 +20,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create or upgrade the event store's schema, then exit.
     Migrate(MigrateArgs),
+    /// Print the OpenAPI document of every route `folio serve` answers.
+    Openapi,
     /// Manage API keys directly in the event store (bootstraps the first admin key).
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -76,6 +78,9 @@ pub struct ServeArgs {
     /// scheduler off (another process may run it: a publish still happens exactly once).
     #[arg(long, env = "FOLIO_SCHEDULER_INTERVAL_MS", default_value_t = 1000)]
     pub scheduler_interval_ms: u64,
+    /// Largest request body accepted, in bytes (larger ones get 413 payload_too_large).
+    #[arg(long, env = "FOLIO_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
+    pub max_body_bytes: u64,
     #[command(flatten)]
     pub store: StoreArgs,
 }

@@ -15,6 +15,10 @@ impl Document {
         document.info.version = env!("CARGO_PKG_VERSION").into();
         Self(document.to_json().unwrap_or_else(|_| "{}".into()))
     }
+
+    pub fn json(&self) -> &str {
+        &self.0
+    }
 }
 
 pub fn configure(config: &mut web::ServiceConfig) {

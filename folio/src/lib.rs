@@ -11,12 +11,17 @@ pub mod telemetry;
 
 use cli::{Cli, Command};
 use error::CliError;
+use std::io::Write;
 
 /// Runs the chosen subcommand to completion.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => serve::run(args).await,
         Command::Migrate(args) => migrate::run(args).await,
+        Command::Openapi => {
+            let _ = writeln!(std::io::stdout().lock(), "{}", docs::Document::build().json());
+            Ok(())
+        }
         Command::Keys(cli::KeysCommand::Create(args)) => keys::create(args).await,
     }
 }

@@ -25,10 +25,21 @@ impl std::fmt::Debug for Application {
 impl Application {
     pub async fn build(args: &ServeArgs) -> Result<Self, CliError> {
         let store = crate::store::open(&args.store).await?;
-        Self::with_store(&args.host, args.port, store)
+        let limits =
+            command_api::http::Limits { max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX) };
+        Self::with_limits(&args.host, args.port, store, limits)
     }
 
     pub fn with_store(host: &str, port: u16, store: Arc<dyn EventStore>) -> Result<Self, CliError> {
+        Self::with_limits(host, port, store, command_api::http::Limits::default())
+    }
+
+    pub fn with_limits(
+        host: &str,
+        port: u16,
+        store: Arc<dyn EventStore>,
+        limits: command_api::http::Limits,
+    ) -> Result<Self, CliError> {
         let address = format!("{host}:{port}");
         let bind_error = |source| CliError::Bind { address: address.clone(), source };
         let listener = TcpListener::bind(&address).map_err(bind_error)?;
@@ -37,7 +48,6 @@ impl Application {
         let document = web::Data::new(crate::docs::Document::build());
         let shared = store.clone();
         let store = web::Data::new(store);
-        let limits = command_api::http::Limits::default();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(infra::http::request_id::assign))

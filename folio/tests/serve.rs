@@ -129,3 +129,36 @@ async fn keys_create_prints_a_working_key_as_the_last_token_of_its_last_line() {
     assert_eq!(with_key.status().as_u16(), 404, "authenticated: the type just does not exist yet");
     assert_eq!(without.status().as_u16(), 401);
 }
+
+#[tokio::test]
+async fn the_body_limit_is_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let output = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["keys", "create", "--role", "admin", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let key = String::from_utf8(output.stdout).unwrap().split_whitespace().last().unwrap().to_owned();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["serve", "--port", "0", "--max-body-bytes", "2048", "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let small = json!({"fields": [{"name": "name", "kind": "string"}]});
+    let big = json!({"fields": [{"name": "name", "kind": "enum", "values": vec!["x".repeat(100); 30]}]});
+    let ok = client.put(format!("{url}/v1/types/tag")).bearer_auth(&key).json(&small).send().await.unwrap();
+    let refused = client.put(format!("{url}/v1/types/big")).bearer_auth(&key).json(&big).send().await.unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(ok.status().as_u16(), 201);
+    assert_eq!(refused.status().as_u16(), 413);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "payload_too_large");
+}

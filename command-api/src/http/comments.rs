@@ -76,7 +76,7 @@ fn comment_id(text: &str) -> Result<CommentId, ApiError> {
         .map_err(|_| ApiError::NotFound { code: "unknown_comment", detail: format!("no comment {text:?}") })
 }
 
-#[utoipa::path(post, path = "/v1/content/{type}/{id}/comments", tag = "comments", request_body = CommentBody,
+#[utoipa::path(post, operation_id = "post_comment", path = "/v1/content/{type}/{id}/comments", tag = "comments", request_body = CommentBody,
     params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 201, body = WriteReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "not published", body = Problem, content_type = "application/problem+json"), (status = 422, description = "rules broken", body = Problem, content_type = "application/problem+json")))]
 pub async fn post(
@@ -153,7 +153,7 @@ async fn append(
     Ok(reply(id, appended.stream_version(), appended.position()))
 }
 
-#[utoipa::path(patch, path = "/v1/comments/{id}", tag = "comments", request_body = CommentBody, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(patch, operation_id = "edit_comment", path = "/v1/comments/{id}", tag = "comments", request_body = CommentBody, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = WriteReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown comment", body = Problem, content_type = "application/problem+json"), (status = 409, description = "removed", body = Problem, content_type = "application/problem+json"), (status = 422, description = "rules broken", body = Problem, content_type = "application/problem+json")))]
 pub async fn edit(
     req: HttpRequest,
@@ -176,7 +176,7 @@ pub async fn edit(
 }
 
 /// The body is optional here: `{"user": ...}` from a site, `{"reason": ...}` from a moderator.
-#[utoipa::path(delete, path = "/v1/comments/{id}", tag = "comments", request_body = CommentRemoval, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(delete, operation_id = "remove_comment", path = "/v1/comments/{id}", tag = "comments", request_body = CommentRemoval, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = WriteReply), (status = 400, description = "malformed JSON", body = Problem, content_type = "application/problem+json"), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown comment", body = Problem, content_type = "application/problem+json")))]
 pub async fn remove(
     req: HttpRequest,

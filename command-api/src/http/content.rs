@@ -234,7 +234,7 @@ fn check_version(req: &HttpRequest, current: u64, required: bool) -> Result<(), 
     }
 }
 
-#[utoipa::path(post, path = "/v1/content/{type}", tag = "content", request_body = ContentBody, params(("type" = String, Path)),
+#[utoipa::path(post, operation_id = "create_content", path = "/v1/content/{type}", tag = "content", request_body = ContentBody, params(("type" = String, Path)),
     responses((status = 201, body = ContentReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown type", body = Problem, content_type = "application/problem+json"), (status = 409, description = "slug taken", body = Problem, content_type = "application/problem+json"), (status = 422, description = "rules broken", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     req: HttpRequest,
@@ -286,7 +286,7 @@ pub async fn create(
     Ok(response)
 }
 
-#[utoipa::path(patch, path = "/v1/content/{type}/{id}", tag = "content", request_body = ContentBody,
+#[utoipa::path(patch, operation_id = "revise_content", path = "/v1/content/{type}/{id}", tag = "content", request_body = ContentBody,
     params(("type" = String, Path), ("id" = uuid::Uuid, Path), ("If-Match" = String, Header, description = "\"<version>\"")),
     responses((status = 200, body = ContentReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "archived, slug taken or changed concurrently", body = Problem, content_type = "application/problem+json"), (status = 412, description = "stale If-Match", body = Problem, content_type = "application/problem+json"), (status = 422, description = "rules broken", body = Problem, content_type = "application/problem+json"), (status = 428, description = "If-Match required", body = Problem, content_type = "application/problem+json")))]
 pub async fn revise(
@@ -381,7 +381,7 @@ async fn act(
     commit(store, idempotency.as_ref(), &metadata, outcome).await
 }
 
-#[utoipa::path(post, path = "/v1/content/{type}/{id}/publish", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, operation_id = "publish_content", path = "/v1/content/{type}/{id}/publish", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ContentReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "archived", body = Problem, content_type = "application/problem+json")))]
 pub async fn publish(
     req: HttpRequest,
@@ -393,7 +393,7 @@ pub async fn publish(
     act(req, path, &Value::Null, state, request_id, |s, id| content::decide_publish(s, id, now)).await
 }
 
-#[utoipa::path(post, path = "/v1/content/{type}/{id}/unpublish", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, operation_id = "unpublish_content", path = "/v1/content/{type}/{id}/unpublish", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ContentReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "archived", body = Problem, content_type = "application/problem+json")))]
 pub async fn unpublish(
     req: HttpRequest,
@@ -404,7 +404,7 @@ pub async fn unpublish(
     act(req, path, &Value::Null, state, request_id, content::decide_unpublish).await
 }
 
-#[utoipa::path(post, path = "/v1/content/{type}/{id}/archive", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, operation_id = "archive_content", path = "/v1/content/{type}/{id}/archive", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ContentReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json")))]
 pub async fn archive(
     req: HttpRequest,
@@ -415,7 +415,7 @@ pub async fn archive(
     act(req, path, &Value::Null, state, request_id, content::decide_archive).await
 }
 
-#[utoipa::path(post, path = "/v1/content/{type}/{id}/schedule", tag = "content", request_body = ScheduleBody,
+#[utoipa::path(post, operation_id = "schedule_content", path = "/v1/content/{type}/{id}/schedule", tag = "content", request_body = ScheduleBody,
     params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ContentReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "archived or published", body = Problem, content_type = "application/problem+json"), (status = 422, description = "in the past", body = Problem, content_type = "application/problem+json")))]
 pub async fn schedule(

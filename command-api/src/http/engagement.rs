@@ -110,7 +110,7 @@ async fn record(
     commit(state.store.as_ref(), idempotency.as_ref(), &metadata, outcome).await
 }
 
-#[utoipa::path(post, path = "/v1/content/{type}/{id}/views", tag = "engagement", request_body = UserBody,
+#[utoipa::path(post, operation_id = "record_view", path = "/v1/content/{type}/{id}/views", tag = "engagement", request_body = UserBody,
     params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = EngagementReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "not published", body = Problem, content_type = "application/problem+json"), (status = 422, description = "bad user", body = Problem, content_type = "application/problem+json")))]
 pub async fn view(
@@ -123,7 +123,7 @@ pub async fn view(
     record(req, path, body, state, request_id, false).await
 }
 
-#[utoipa::path(post, path = "/v1/content/{type}/{id}/shares", tag = "engagement", request_body = UserBody,
+#[utoipa::path(post, operation_id = "record_share", path = "/v1/content/{type}/{id}/shares", tag = "engagement", request_body = UserBody,
     params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = EngagementReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown item", body = Problem, content_type = "application/problem+json"), (status = 409, description = "not published", body = Problem, content_type = "application/problem+json"), (status = 422, description = "bad user or channel", body = Problem, content_type = "application/problem+json")))]
 pub async fn share(
@@ -204,7 +204,7 @@ fn answer(target: &Target, toggle: Toggle, on: bool, changed: bool, unchanged_at
 
 macro_rules! toggle_route {
     ($name:ident, $toggle:expr, $on:expr, $method:ident, $path:literal) => {
-        #[utoipa::path($method, path = $path, tag = "engagement", request_body = UserBody,
+        #[utoipa::path($method, operation_id = stringify!($name), path = $path, tag = "engagement", request_body = UserBody,
             params(("type" = String, Path), ("id" = uuid::Uuid, Path)),
             responses((status = 200, body = EngagementReply),
                 (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"),

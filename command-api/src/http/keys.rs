@@ -45,7 +45,7 @@ pub fn random_secret() -> Result<[u8; 32], ApiError> {
     Ok(random)
 }
 
-#[utoipa::path(post, path = "/v1/keys", tag = "keys", request_body = KeyBody,
+#[utoipa::path(post, operation_id = "create_key", path = "/v1/keys", tag = "keys", request_body = KeyBody,
     responses((status = 201, body = KeyReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 422, description = "bad role or label", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     req: HttpRequest,
@@ -74,7 +74,7 @@ pub async fn create(
     commit(store, idempotency.as_ref(), &metadata, outcome).await
 }
 
-#[utoipa::path(delete, path = "/v1/keys/{id}", tag = "keys", params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(delete, operation_id = "revoke_key", path = "/v1/keys/{id}", tag = "keys", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = WriteReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown key", body = Problem, content_type = "application/problem+json")))]
 pub async fn revoke(
     req: HttpRequest,

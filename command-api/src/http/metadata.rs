@@ -1,5 +1,7 @@
-//! Event metadata from a request: the key that acts, the request id, and the correlation id
-//! (`X-Correlation-Id` when it is a UUID, else a new one for this request).
+//! Event metadata from a request: the key that acts, the request id, the correlation id
+//! (`X-Correlation-Id` when it is a UUID, else a new one for this request), and the causation id:
+//! the command that caused the events, i.e. this request (its id when that is a UUID, as the ids
+//! Folio generates are, else a new one).
 
 use super::auth::Caller;
 use actix_web::HttpRequest;
@@ -18,6 +20,6 @@ pub fn of(req: &HttpRequest, caller: &Caller, request_id: &RequestId) -> Metadat
         actor: Some(caller.actor()),
         request_id: Some(request_id.0.clone()),
         correlation_id: Some(correlation),
-        causation_id: None,
+        causation_id: Some(Uuid::try_parse(&request_id.0).unwrap_or_else(|_| Uuid::now_v7())),
     }
 }

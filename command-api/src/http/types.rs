@@ -58,7 +58,7 @@ pub(super) fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
         })
 }
 
-#[utoipa::path(put, path = "/v1/types/{type}", tag = "types", request_body = TypeDefinitionBody,
+#[utoipa::path(put, operation_id = "define_type", path = "/v1/types/{type}", tag = "types", request_body = TypeDefinitionBody,
     params(("type" = String, Path, description = "type name")),
     responses((status = 201, body = TypeReply, description = "defined"), (status = 200, body = TypeReply, description = "revised, or unchanged"),
         (status = 400, description = "bad type name or If-Match", body = Problem, content_type = "application/problem+json"), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 409, description = "changed concurrently", body = Problem, content_type = "application/problem+json"), (status = 412, description = "stale If-Match", body = Problem, content_type = "application/problem+json"), (status = 413, description = "body too large", body = Problem, content_type = "application/problem+json"), (status = 415, description = "not JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "rules broken", body = Problem, content_type = "application/problem+json")))]
@@ -101,7 +101,7 @@ pub async fn put(
     Ok(if created { HttpResponse::Created().json(body) } else { HttpResponse::Ok().json(body) })
 }
 
-#[utoipa::path(get, path = "/v1/types/{type}", tag = "types", params(("type" = String, Path)),
+#[utoipa::path(get, operation_id = "get_type", path = "/v1/types/{type}", tag = "types", params(("type" = String, Path)),
     responses((status = 200, body = TypeReply), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "unknown type", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     req: HttpRequest,
@@ -129,7 +129,7 @@ pub struct ListQuery {
 }
 
 /// `GET /v1/types?after=<type>&limit=<1-100>`: every defined type, by name.
-#[utoipa::path(get, path = "/v1/types", tag = "types",
+#[utoipa::path(get, operation_id = "list_types", path = "/v1/types", tag = "types",
     params(("after" = Option<String>, Query), ("limit" = Option<u32>, Query, description = "1-100, default 100")),
     responses((status = 200, body = TypeList), (status = 400, description = "bad parameter", body = Problem, content_type = "application/problem+json"), (status = 401, description = "missing or invalid key", body = Problem, content_type = "application/problem+json"), (status = 403, description = "role may not do this", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(

@@ -47,6 +47,12 @@ pub async fn two_schedulers_publish_a_due_item_exactly_once(app: &TestApp) {
     let times = published_at(app, &due).await;
     assert_eq!(times.len(), 1);
     assert_eq!(chrono::DateTime::parse_from_rfc3339(&times[0]).unwrap(), soon, "published at the scheduled time");
+    let id = due.rsplit('/').next().unwrap();
+    let history = app.stream(&format!("content-{id}")).await;
+    let (scheduled, publish) = (&history[history.len() - 2], &history[history.len() - 1]);
+    assert_eq!(publish.metadata.actor.as_deref(), Some("scheduler"));
+    assert_eq!(publish.metadata.causation_id, Some(scheduled.event_id.0), "caused by the schedule");
+    assert_eq!(publish.metadata.correlation_id, scheduled.metadata.correlation_id);
     assert!(published_at(app, &cancelled).await.is_empty(), "an unpublished schedule is not published");
     assert!(published_at(app, &moved).await.is_empty(), "a rescheduled item waits for its new time");
 

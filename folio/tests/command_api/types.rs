@@ -144,10 +144,19 @@ pub async fn events_carry_the_actor_request_and_correlation_ids(app: &TestApp) {
     assert_eq!(metadata.actor.as_deref(), Some(format!("key:{}", admin_id.simple()).as_str()));
     assert_eq!(metadata.request_id.as_deref(), Some("req-abc-123"));
     assert_eq!(metadata.correlation_id, Some(correlation));
+    assert!(metadata.causation_id.is_some(), "the request is the cause");
 
     let generated = app.send("GET", "/v1/types/tag", Some(&app.admin), None).await;
     let id = generated.headers["x-request-id"].to_str().unwrap();
     assert!(uuid::Uuid::try_parse(id).is_ok(), "a request without an id gets a UUIDv7: {id}");
+
+    let mut revised = tag.clone();
+    revised["fields"].as_array_mut().unwrap().push(json!({"name": "color", "kind": "string"}));
+    let request_id = uuid::Uuid::now_v7();
+    let request = app.client.put(format!("{}/v1/types/tag", app.url)).bearer_auth(&app.admin);
+    app.raw(request.header("x-request-id", request_id.to_string()).json(&revised)).await;
+    let stored = app.stream("type-tag").await;
+    assert_eq!(stored[1].metadata.causation_id, Some(request_id), "a UUID request id is the causation id");
 }
 
 pub async fn types_are_listed_by_name_and_paged(app: &TestApp) {

@@ -18,13 +18,13 @@ pub fn configure(config: &mut web::ServiceConfig) {
 #[openapi(paths(healthz, readyz))]
 pub struct HealthDoc;
 
-#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
+#[utoipa::path(get, operation_id = "healthz", path = "/healthz", tag = "operations", security(()),
     responses((status = 200, description = "the process serves HTTP")))]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
+#[utoipa::path(get, operation_id = "readyz", path = "/readyz", tag = "operations", security(()),
     responses((status = 200, description = "the event store answers"),
         (status = 503, description = "not ready", body = Problem, content_type = "application/problem+json")))]
 async fn readyz(store: web::Data<Arc<dyn EventStore>>) -> HttpResponse {
