@@ -101,8 +101,9 @@ async fn call(
     Ok(body)
 }
 
-/// A type, `articles` published articles and a site key; returns the article paths and the key.
-async fn prepare(url: &str, admin: &str, articles: usize) -> Result<(Vec<String>, String), Error> {
+/// A type, `articles` published articles, a site key and an editor key; returns the article
+/// paths and both keys.
+async fn prepare(url: &str, admin: &str, articles: usize) -> Result<(Vec<String>, String, String), Error> {
     let client = reqwest::Client::new();
     let definition = json!({"fields": [{"name": "title", "kind": "string", "required": true}], "slug_from": "title"});
     call(&client, reqwest::Method::PUT, format!("{url}/v1/types/article"), admin, definition).await?;
@@ -124,7 +125,7 @@ async fn prepare(url: &str, admin: &str, articles: usize) -> Result<(Vec<String>
         call(&client, reqwest::Method::POST, format!("{url}{path}/publish"), &editor, json!({})).await?;
         paths.push(path);
     }
-    Ok((paths, site["key"].as_str().ok_or("no site key")?.to_owned()))
+    Ok((paths, site["key"].as_str().ok_or("no site key")?.to_owned(), editor))
 }
 
 const WARMING: u8 = 0;
@@ -182,7 +183,15 @@ where
     figures
 }
 
-async fn run_profile(profile: &str, args: &Args) -> Result<(Figures, Figures), Error> {
+/// What one profile measured.
+struct Measured {
+    views: Figures,
+    creates: Figures,
+    revisions: Figures,
+    ceiling: Figures,
+}
+
+async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
     let dir = tempfile::tempdir()?;
     let database = match profile {
         "postgres" => Some(perf::pg::Database::create(&args.pg_url).await?),
@@ -191,13 +200,14 @@ async fn run_profile(profile: &str, args: &Args) -> Result<(Figures, Figures), E
     let store = store_args(profile, &dir.path().join("data"), database.as_ref().map(|d| d.url.as_str()));
     let admin = admin_key(&args.folio, &store)?;
     let server = serve(&args.folio, &store)?;
-    let (paths, site) = prepare(&server.url, &admin, args.articles).await?;
+    let (paths, site, editor) = prepare(&server.url, &admin, args.articles).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.connections).build()?;
 
-    let (base, paths) = (server.url.clone(), Arc::new(paths));
+    let paths = Arc::new(paths);
+    let (base, view_paths) = (server.url.clone(), paths.clone());
     let (views_client, views_site) = (client.clone(), site.clone());
     let views = load(args.connections, args.warmup, args.seconds, move |n| {
-        let url = format!("{base}{}/views", paths[(n as usize * 7919) % paths.len()]);
+        let url = format!("{base}{}/views", view_paths[(n as usize * 7919) % view_paths.len()]);
         let body = json!({"user": (n % 100_000).to_string()});
         let (client, site) = (views_client.clone(), views_site.clone());
         async move {
@@ -206,6 +216,35 @@ async fn run_profile(profile: &str, args: &Args) -> Result<(Figures, Figures), E
                 Err(_) => false,
             }
         }
+    })
+    .await;
+
+    // Content writes: creates of new articles (each claims its slug), then revisions of the
+    // published ones (each needs the version it read, for If-Match).
+    let (base, create_client, create_key) = (server.url.clone(), client.clone(), editor.clone());
+    let creates = load(args.connections, 1, args.seconds, move |n| {
+        let url = format!("{base}/v1/content/article");
+        let body = json!({"fields": {"title": format!("Bench article {n}")}});
+        let (client, key) = (create_client.clone(), create_key.clone());
+        async move {
+            match client.post(url).bearer_auth(key).json(&body).send().await {
+                Ok(response) => response.status().as_u16() == 201 && response.bytes().await.is_ok(),
+                Err(_) => false,
+            }
+        }
+    })
+    .await;
+    let (base, revise_client, revise_key, revise_paths) =
+        (server.url.clone(), client.clone(), editor.clone(), paths.clone());
+    let connections = args.connections;
+    let revisions = load(args.connections, 1, args.seconds, move |n| {
+        // Connection c revises articles c, c + connections, c + 2 connections, ... (`load` numbers
+        // connection c's requests from c * 1_000_003), so no two connections touch one article
+        // when the article count is a multiple of the connections.
+        let (c, k) = (n as usize / 1_000_003, n as usize % 1_000_003);
+        let path = revise_paths[(c + connections * k) % revise_paths.len()].clone();
+        let (client, key, base) = (revise_client.clone(), revise_key.clone(), base.clone());
+        async move { revise(&client, &base, &path, &key, n).await }
     })
     .await;
 
@@ -224,7 +263,25 @@ async fn run_profile(profile: &str, args: &Args) -> Result<(Figures, Figures), E
     if let Some(database) = database {
         database.drop().await?;
     }
-    Ok((views, ceiling))
+    Ok(Measured { views, creates, revisions, ceiling })
+}
+
+/// One revision as an editor's tool does it: learn the item's version (a no-op publish answers it
+/// without appending; the query API will serve it later), then PATCH with If-Match. The figure
+/// times both requests together.
+async fn revise(client: &reqwest::Client, base: &str, path: &str, key: &str, n: u64) -> bool {
+    let Ok(current) = client.post(format!("{base}{path}/publish")).bearer_auth(key).send().await else { return false };
+    let Ok(body) = current.json::<Value>().await else { return false };
+    let Some(version) = body["version"].as_u64() else { return false };
+    let patch = client
+        .patch(format!("{base}{path}"))
+        .bearer_auth(key)
+        .header("if-match", format!("\"{version}\""))
+        .json(&json!({"fields": {"title": format!("Revised {n}")}}));
+    match patch.send().await {
+        Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
+        Err(_) => false,
+    }
 }
 
 #[tokio::main]
@@ -232,39 +289,48 @@ async fn main() -> Result<(), Error> {
     let args = Args::parse();
     let mut rows = Vec::new();
     for profile in &args.profiles {
-        let (views, ceiling) = run_profile(profile, &args).await?;
+        let measured = run_profile(profile, &args).await?;
         let _ = writeln!(
             std::io::stderr(),
-            "{profile}: {:.0} views/s (HTTP ceiling {:.0}/s)",
-            views.per_second(),
-            ceiling.per_second()
+            "{profile}: {:.0} views/s, {:.0} creates/s, {:.0} revisions/s (HTTP ceiling {:.0}/s)",
+            measured.views.per_second(),
+            measured.creates.per_second(),
+            measured.revisions.per_second(),
+            measured.ceiling.per_second()
         );
-        rows.push((profile.clone(), views, ceiling));
+        rows.push((profile.clone(), measured));
     }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "| profile | connections | view writes/s | p50 ms | p95 ms | p99 ms | max ms | errors | HTTP ceiling (GET /healthz)/s | ceiling p50 / p99 ms | Folio ÷ ceiling |")?;
-    writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
-    for (profile, v, c) in &rows {
-        writeln!(
-            out,
-            "| {profile} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {:.0} | {:.2} / {:.2} | {:.2} |",
-            args.connections,
-            v.per_second(),
-            v.p50_ms(),
-            v.p95_ms(),
-            v.p99_ms(),
-            v.max_ms(),
-            v.errors,
-            c.per_second(),
-            c.p50_ms(),
-            c.p99_ms(),
-            v.per_second() / c.per_second().max(f64::EPSILON)
-        )?;
+    writeln!(out, "| profile | workload | connections | writes/s | p50 ms | p95 ms | p99 ms | max ms | errors | HTTP ceiling (GET /healthz)/s | ceiling p50 / p99 ms | Folio ÷ ceiling |")?;
+    writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+    for (profile, m) in &rows {
+        for (workload, f) in [("view", &m.views), ("content create", &m.creates), ("content revision", &m.revisions)] {
+            let c = &m.ceiling;
+            writeln!(
+                out,
+                "| {profile} | {workload} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {:.0} | {:.2} / {:.2} | {:.2} |",
+                args.connections,
+                f.per_second(),
+                f.p50_ms(),
+                f.p95_ms(),
+                f.p99_ms(),
+                f.max_ms(),
+                f.errors,
+                c.per_second(),
+                c.p50_ms(),
+                c.p99_ms(),
+                f.per_second() / c.per_second().max(f64::EPSILON)
+            )?;
+        }
     }
     if let Some(path) = &args.json_out {
         let runs: Vec<Value> = rows
             .iter()
-            .map(|(p, v, c)| json!({"profile": p, "connections": args.connections, "views": v.to_json(), "http_ceiling": c.to_json()}))
+            .map(|(p, m)| {
+                json!({"profile": p, "connections": args.connections, "views": m.views.to_json(),
+                       "content_creates": m.creates.to_json(), "content_revisions": m.revisions.to_json(),
+                       "http_ceiling": m.ceiling.to_json()})
+            })
             .collect();
         std::fs::write(
             path,
