@@ -2,8 +2,8 @@
 //! the author only) and `DELETE /v1/comments/{id}` (site for the author, or a moderator).
 
 use super::auth::authorize;
-use super::content::idempotent;
 use super::content::{item_id, load};
+use super::idempotency::idempotent;
 use super::idempotency::{commit, Outcome};
 #[allow(unused_imports)] // names used by the #[utoipa::path] attributes
 use super::openapi::*;

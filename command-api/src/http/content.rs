@@ -3,14 +3,13 @@
 //! authors only on the items their key created.
 
 use super::auth::{authorize, Caller};
-use super::idempotency::{commit, Idempotency, Outcome};
+use super::idempotency::{commit, idempotent, Outcome};
 #[allow(unused_imports)] // names used by the #[utoipa::path] attributes
 use super::openapi::*;
+use super::references::resolve;
 use super::types::{load as load_type, type_name};
 use super::{metadata, ApiError, CommandState};
-use crate::content::{
-    self, content_stream, creates_cycle, slug_stream, ContentError, ContentState, Reference, SlugState,
-};
+use crate::content::{self, content_stream, slug_stream, ContentError, ContentState, SlugState};
 use crate::stream_state::{fold, Folded};
 use crate::violation::Violation;
 use actix_web::http::header::{HeaderValue, LOCATION};
@@ -18,7 +17,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use events::payloads::{ContentId, Role, SlugClaimed, SlugReleased};
-use events::schema::{FieldKind, TypeDefinition};
+use events::schema::TypeDefinition;
 use events::{DomainEvent, EventId, ExpectedVersion, Metadata, Slug, StreamId, TypeName};
 use infra::http::RequestId;
 use infra::{AppendRequest, EventStore};
@@ -26,8 +25,6 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 const WRITERS: &[Role] = &[Role::Editor, Role::Author];
-/// Deepest tree walked when checking a parent for cycles.
-const MAX_TREE_DEPTH: usize = 256;
 
 impl From<ContentError> for ApiError {
     fn from(error: ContentError) -> Self {
@@ -65,7 +62,7 @@ fn expected(version: u64) -> ExpectedVersion {
     }
 }
 
-async fn definition(store: &dyn EventStore, name: &TypeName) -> Result<TypeDefinition, ApiError> {
+pub(super) async fn definition(store: &dyn EventStore, name: &TypeName) -> Result<TypeDefinition, ApiError> {
     load_type(store, name)
         .await?
         .state
@@ -90,69 +87,6 @@ async fn load_for(store: &dyn EventStore, caller: &Caller, name: &TypeName, id: 
         return Err(ApiError::Forbidden { role: caller.role });
     }
     Ok(loaded)
-}
-
-/// Every reference must name an existing, non-archived item of its target type; a parent must
-/// not make the tree a loop.
-async fn resolve(store: &dyn EventStore, references: &[Reference], item: ContentId) -> Result<(), ApiError> {
-    let mut violations = Vec::new();
-    for reference in references {
-        let target = load(store, reference.id).await?.state;
-        let ok = target.content_type.as_ref() == Some(&reference.target) && target.status != content::Status::Archived;
-        if !ok {
-            violations.push(Violation::new(
-                &reference.path,
-                "unknown_reference",
-                format!("no live {} item {}", reference.target, reference.id),
-            ));
-        } else if reference.is_parent {
-            let ancestors = ancestors(store, reference.id).await?;
-            if creates_cycle(item, reference.id, &ancestors) {
-                violations.push(Violation::new(
-                    &reference.path,
-                    "parent_cycle",
-                    "this parent would make the tree a loop",
-                ));
-            }
-        }
-    }
-    if violations.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Invalid(violations))
-    }
-}
-
-/// Parent, grandparent, ... of `start` (not `start` itself), up to the depth limit.
-async fn ancestors(store: &dyn EventStore, start: ContentId) -> Result<Vec<ContentId>, ApiError> {
-    let mut chain = Vec::new();
-    let mut current = start;
-    while chain.len() < MAX_TREE_DEPTH {
-        let state = load(store, current).await?.state;
-        let Some(parent) = parent_field(store, &state).await? else { break };
-        let looped = chain.contains(&parent) || parent == start;
-        chain.push(parent);
-        if looped {
-            break;
-        }
-        current = parent;
-    }
-    Ok(chain)
-}
-
-/// The value of the item's `parent`-kind field, if its type has one and it is set.
-async fn parent_field(store: &dyn EventStore, state: &ContentState) -> Result<Option<ContentId>, ApiError> {
-    let Some(name) = &state.content_type else { return Ok(None) };
-    let definition = definition(store, name).await?;
-    let Some(field) = definition.fields.iter().find(|f| matches!(f.kind, FieldKind::Parent)) else {
-        return Ok(None);
-    };
-    Ok(state
-        .fields
-        .get(field.name.as_str())
-        .and_then(Value::as_str)
-        .and_then(|v| Uuid::try_parse(v).ok())
-        .map(ContentId))
 }
 
 fn parse_body(body: &Value, allowed: &[&str]) -> Result<(Map<String, Value>, Option<Slug>), ApiError> {
@@ -204,21 +138,6 @@ fn slug_taken() -> ApiError {
         detail: "another item of this type has this slug".into(),
         field: "slug".into(),
     }
-}
-
-/// The idempotency of a POST, and its earlier answer if it was already carried out.
-pub(super) async fn idempotent(
-    req: &HttpRequest,
-    caller: &Caller,
-    body: &Value,
-    store: &dyn EventStore,
-) -> Result<(Option<Idempotency>, Option<HttpResponse>), ApiError> {
-    let idempotency = Idempotency::of(req, caller, body)?;
-    let replayed = match &idempotency {
-        Some(idempotency) => idempotency.replay(store).await?,
-        None => None,
-    };
-    Ok((idempotency, replayed))
 }
 
 fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {

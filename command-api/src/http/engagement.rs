@@ -3,8 +3,8 @@
 //! Site keys only; the item must be published. See `crate::engagement` for the streams.
 
 use super::auth::authorize;
-use super::content::idempotent;
 use super::content::{item_id, load, Loaded};
+use super::idempotency::idempotent;
 use super::idempotency::{commit, Outcome};
 #[allow(unused_imports)] // names used by the #[utoipa::path] attributes
 use super::openapi::*;

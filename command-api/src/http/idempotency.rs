@@ -160,3 +160,18 @@ async fn lost_race(
     }
     Err(error.into())
 }
+
+/// The idempotency of a POST, and its earlier answer if it was already carried out.
+pub(super) async fn idempotent(
+    req: &HttpRequest,
+    caller: &Caller,
+    body: &Value,
+    store: &dyn EventStore,
+) -> Result<(Option<Idempotency>, Option<HttpResponse>), ApiError> {
+    let idempotency = Idempotency::of(req, caller, body)?;
+    let replayed = match &idempotency {
+        Some(idempotency) => idempotency.replay(store).await?,
+        None => None,
+    };
+    Ok((idempotency, replayed))
+}

@@ -1,7 +1,7 @@
 //! `POST /v1/keys` (issue a key, shown once) and `DELETE /v1/keys/{id}` (revoke). Admin only.
 
 use super::auth::{authorize, load};
-use super::content::idempotent;
+use super::idempotency::idempotent;
 use super::idempotency::{commit, Outcome};
 #[allow(unused_imports)] // names used by the #[utoipa::path] attributes
 use super::openapi::*;

@@ -11,6 +11,7 @@ mod idempotency;
 pub(crate) mod keys;
 mod metadata;
 pub mod openapi;
+mod references;
 mod types;
 
 pub use error::ApiError;
