@@ -21,7 +21,7 @@ impl KeyState {
     /// The role of a live key whose secret hashes to what was issued.
     pub fn verify(&self, secret: &str) -> Option<Role> {
         let issued = self.issued.as_ref().filter(|_| !self.revoked)?;
-        constant_time_eq(issued.secret_sha256.as_bytes(), sha256_hex(secret).as_bytes()).then_some(issued.role)
+        secret_matches(&issued.secret_sha256, secret).then_some(issued.role)
     }
 
     pub fn is_live(&self) -> bool {
@@ -91,6 +91,11 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(out, "{b:02x}");
         out
     })
+}
+
+/// Whether `secret` hashes to `secret_sha256` (compared in constant time).
+pub fn secret_matches(secret_sha256: &str, secret: &str) -> bool {
+    constant_time_eq(secret_sha256.as_bytes(), sha256_hex(secret).as_bytes())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

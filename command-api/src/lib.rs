@@ -8,6 +8,7 @@ pub mod content_types;
 pub mod engagement;
 pub mod http;
 pub mod keys;
+pub mod live;
 pub mod scheduler;
 pub mod stream_state;
 pub mod violation;

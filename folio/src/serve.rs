@@ -44,7 +44,10 @@ impl Application {
         let bind_error = |source| CliError::Bind { address: address.clone(), source };
         let listener = TcpListener::bind(&address).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
-        let commands = web::Data::new(command_api::http::CommandState { store: store.clone() });
+        let commands = command_api::http::CommandState::new(store.clone());
+        // The command side's cache of keys and items stays true by following the log.
+        tokio::spawn(commands.clone().follow());
+        let commands = web::Data::new(commands);
         let document = web::Data::new(crate::docs::Document::build());
         let shared = store.clone();
         let store = web::Data::new(store);

@@ -1,7 +1,9 @@
 //! `Authorization: Bearer <key>` against the key's stream in the event store.
 
 use super::ApiError;
+use super::CommandState;
 use crate::keys::{self, KeyState};
+use crate::live::CachedKey;
 use crate::stream_state::fold;
 use actix_web::HttpRequest;
 use events::payloads::Role;
@@ -23,7 +25,7 @@ impl Caller {
 }
 
 /// The caller, if its key is live and its role is one of `allowed`.
-pub async fn authorize(req: &HttpRequest, store: &dyn EventStore, allowed: &[Role]) -> Result<Caller, ApiError> {
+pub async fn authorize(req: &HttpRequest, state: &CommandState, allowed: &[Role]) -> Result<Caller, ApiError> {
     let header = req.headers().get("authorization").ok_or(ApiError::MissingCredentials)?;
     let token = header
         .to_str()
@@ -31,8 +33,19 @@ pub async fn authorize(req: &HttpRequest, store: &dyn EventStore, allowed: &[Rol
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .ok_or(ApiError::InvalidCredentials)?;
     let (key_id, secret) = keys::parse(token.trim()).ok_or(ApiError::InvalidCredentials)?;
-    let state = load(store, key_id).await?;
-    let role = state.verify(secret).ok_or(ApiError::InvalidCredentials)?;
+    let role = match state.live.key(key_id) {
+        Some(cached) => keys::secret_matches(&cached.secret_sha256, secret).then_some(cached.role),
+        None => {
+            let read_at = state.store.head().await?;
+            let key = load(state.store.as_ref(), key_id).await?;
+            if let (Some(issued), true) = (&key.issued, key.is_live()) {
+                let cached = CachedKey { role: issued.role, secret_sha256: issued.secret_sha256.clone() };
+                state.live.fill_key(key_id, cached, read_at);
+            }
+            key.verify(secret)
+        }
+    };
+    let role = role.ok_or(ApiError::InvalidCredentials)?;
     if !allowed.contains(&role) {
         return Err(ApiError::Forbidden { role });
     }

@@ -87,7 +87,7 @@ pub async fn post(
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.as_ref();
-    let caller = authorize(&req, store, &[Role::Site]).await?;
+    let caller = authorize(&req, &state, &[Role::Site]).await?;
     let (idempotency, replayed) = idempotent(&req, &caller, &body, store).await?;
     if let Some(response) = replayed {
         return Ok(response);
@@ -163,7 +163,7 @@ pub async fn edit(
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.as_ref();
-    let caller = authorize(&req, store, &[Role::Site]).await?;
+    let caller = authorize(&req, &state, &[Role::Site]).await?;
     let id = comment_id(&path)?;
     let object = object(&body, &["user", "body"])?;
     let by = user(object)?;
@@ -186,7 +186,7 @@ pub async fn remove(
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.as_ref();
-    let caller = authorize(&req, store, &[Role::Site, Role::Moderator]).await?;
+    let caller = authorize(&req, &state, &[Role::Site, Role::Moderator]).await?;
     let id = comment_id(&path)?;
     let body: Value = if body.is_empty() {
         json!({})

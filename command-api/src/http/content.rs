@@ -163,7 +163,7 @@ pub async fn create(
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.as_ref();
-    let caller = authorize(&req, store, WRITERS).await?;
+    let caller = authorize(&req, &state, WRITERS).await?;
     let (idempotency, replayed) = idempotent(&req, &caller, &body, store).await?;
     if let Some(response) = replayed {
         return Ok(response);
@@ -216,7 +216,7 @@ pub async fn revise(
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.as_ref();
-    let caller = authorize(&req, store, WRITERS).await?;
+    let caller = authorize(&req, &state, WRITERS).await?;
     let name = type_name(&path.0)?;
     let id = item_id(&path.1)?;
     let loaded = load_for(store, &caller, &name, id).await?;
@@ -269,7 +269,7 @@ async fn act(
     decide: impl FnOnce(&ContentState, ContentId) -> Result<Option<DomainEvent>, ContentError>,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.as_ref();
-    let caller = authorize(&req, store, WRITERS).await?;
+    let caller = authorize(&req, &state, WRITERS).await?;
     let (idempotency, replayed) = idempotent(&req, &caller, body, store).await?;
     if let Some(response) = replayed {
         return Ok(response);
@@ -297,7 +297,13 @@ async fn act(
             primary: 0,
         },
     };
-    commit(store, idempotency.as_ref(), &metadata, outcome).await
+    let changed = !outcome.appends.is_empty();
+    let response = commit(store, idempotency.as_ref(), &metadata, outcome).await?;
+    if changed {
+        // Engagement in this process sees the new status from the very next request.
+        state.live.invalidate_item(id, store.head().await?);
+    }
+    Ok(response)
 }
 
 #[utoipa::path(post, operation_id = "publish_content", path = "/v1/content/{type}/{id}/publish", tag = "content", params(("type" = String, Path), ("id" = uuid::Uuid, Path)),

@@ -12,6 +12,7 @@ use super::types::type_name;
 use super::{metadata, ApiError, CommandState};
 use crate::content::Status;
 use crate::engagement::{self, Toggle, Toggles};
+use crate::live::CachedItem;
 use crate::stream_state::{fold, Folded};
 use crate::violation::Violation;
 use actix_web::http::StatusCode;
@@ -61,12 +62,24 @@ async fn target(
     body: &Value,
     allow_channel: bool,
 ) -> Result<(super::auth::Caller, Target), ApiError> {
-    let caller = authorize(req, state.store.as_ref(), &[Role::Site]).await?;
+    let caller = authorize(req, state, &[Role::Site]).await?;
     let name = type_name(&path.0)?;
     let id = item_id(&path.1)?;
     let (user, channel) = parse_user(body, allow_channel)?;
-    let Loaded { state: item, .. } = load(state.store.as_ref(), id).await?;
-    if item.content_type.as_ref() != Some(&name) {
+    let item = match state.live.item(id) {
+        Some(item) => item,
+        None => {
+            let read_at = state.store.head().await?;
+            let Loaded { state: item, .. } = load(state.store.as_ref(), id).await?;
+            let Some(content_type) = item.content_type else {
+                return Err(ApiError::NotFound { code: "unknown_content", detail: format!("no {name} item {id}") });
+            };
+            let cached = CachedItem { content_type, status: item.status };
+            state.live.fill_item(id, cached.clone(), read_at);
+            cached
+        }
+    };
+    if item.content_type != name {
         return Err(ApiError::NotFound { code: "unknown_content", detail: format!("no {name} item {id}") });
     }
     if item.status != Status::Published {

@@ -54,7 +54,7 @@ pub async fn create(
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.as_ref();
-    let caller = authorize(&req, store, &[Role::Admin]).await?;
+    let caller = authorize(&req, &state, &[Role::Admin]).await?;
     let (idempotency, replayed) = idempotent(&req, &caller, &body, store).await?;
     if let Some(response) = replayed {
         return Ok(response);
@@ -82,7 +82,7 @@ pub async fn revoke(
     state: web::Data<CommandState>,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = authorize(&req, state.store.as_ref(), &[Role::Admin]).await?;
+    let caller = authorize(&req, &state, &[Role::Admin]).await?;
     let unknown = || ApiError::NotFound { code: "unknown_key", detail: format!("no live key {}", path.as_str()) };
     let key_id = Uuid::try_parse(path.as_str()).map_err(|_| unknown())?;
     let key = load(state.store.as_ref(), key_id).await?;
@@ -95,6 +95,8 @@ pub async fn revoke(
         .to_new_event(EventId::now_v7(), metadata::of(&req, &caller, &request_id))
         .map_err(ApiError::Encode)?;
     let appended = state.store.append(stream, ExpectedVersion::Exact(version), vec![event]).await?;
+    // This process refuses the key from the very next request; others when their tail sees it.
+    state.live.invalidate_key(key_id, appended.position());
     Ok(HttpResponse::Ok().json(json!({
         "id": key_id,
         "revoked": true,

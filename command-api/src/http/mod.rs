@@ -25,6 +25,20 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct CommandState {
     pub store: Arc<dyn EventStore>,
+    /// Verified keys and items' status, kept true by the log (see `crate::live`).
+    pub live: Arc<crate::live::Live>,
+}
+
+impl CommandState {
+    /// State over `store` with a cache that caches nothing until [`Self::follow`] runs.
+    pub fn new(store: Arc<dyn EventStore>) -> Self {
+        Self { store, live: Arc::new(crate::live::Live::default()) }
+    }
+
+    /// Keeps the cache true by tailing the log; runs until dropped.
+    pub async fn follow(self) {
+        self.live.clone().follow(self.store.clone()).await;
+    }
 }
 
 impl std::fmt::Debug for CommandState {

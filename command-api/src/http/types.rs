@@ -69,7 +69,7 @@ pub async fn put(
     state: web::Data<CommandState>,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = authorize(&req, state.store.as_ref(), &[Role::Admin]).await?;
+    let caller = authorize(&req, &state, &[Role::Admin]).await?;
     let name = type_name(&path)?;
     let definition = parse_definition(&body).map_err(ApiError::Invalid)?;
     let Folded { state: current, version, position } = load(state.store.as_ref(), &name).await?;
@@ -108,7 +108,7 @@ pub async fn get(
     path: web::Path<String>,
     state: web::Data<CommandState>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&req, state.store.as_ref(), &Role::ALL).await?;
+    authorize(&req, &state, &Role::ALL).await?;
     let name = type_name(&path)?;
     let Folded { state: current, version, position } = load(state.store.as_ref(), &name).await?;
     let Some(definition) = current.definition else {
@@ -137,7 +137,7 @@ pub async fn list(
     query: Result<web::Query<ListQuery>, actix_web::Error>,
     state: web::Data<CommandState>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&req, state.store.as_ref(), &Role::ALL).await?;
+    authorize(&req, &state, &Role::ALL).await?;
     let query = query.map_err(|e| ApiError::BadRequest {
         code: "invalid_parameter",
         detail: format!("query parameters are after and limit: {e}"),

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod auth;
+mod cache;
 mod comments;
 mod content;
 mod engagement;
@@ -44,6 +45,7 @@ macro_rules! on_every_backend {
 on_every_backend!(
     auth::missing_malformed_unknown_and_revoked_keys_are_401,
     auth::roles_other_than_admin_may_read_types_but_not_define_them,
+    cache::a_revoked_key_or_an_unpublished_item_is_never_served_from_a_stale_cache,
     content::an_item_goes_through_its_whole_lifecycle,
     content::slugs_are_unique_per_type_even_when_creates_race,
     content::references_must_name_live_items_of_their_type_and_trees_stay_trees,

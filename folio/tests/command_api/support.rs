@@ -47,6 +47,14 @@ impl TestApp {
         Self { url, store, admin, client: reqwest::Client::new(), _dir: dir, database }
     }
 
+    /// Another `folio serve` over the same store, as a second process would be; returns its URL.
+    pub fn second_process(&self) -> String {
+        let app = Application::with_store("127.0.0.1", 0, self.store.clone()).unwrap();
+        let url = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        url
+    }
+
     pub async fn cleanup(self) {
         drop(self.store);
         if let Some(database) = self.database {
