@@ -83,11 +83,6 @@ impl Scheduler {
         Self { store, after: 0, due: HashMap::new() }
     }
 
-    /// Items known to be scheduled, with their publish time.
-    pub fn scheduled(&self) -> &HashMap<ContentId, DateTime<Utc>> {
-        &self.due
-    }
-
     /// Reads the log from where it left off and updates the schedule.
     pub async fn catch_up(&mut self) -> Result<(), SchedulerError> {
         loop {

@@ -132,14 +132,6 @@ fn reply(name: &TypeName, id: ContentId, state: &ContentState, version: u64, pos
     body
 }
 
-fn slug_taken() -> ApiError {
-    ApiError::StateOn {
-        code: "slug_taken",
-        detail: "another item of this type has this slug".into(),
-        field: "slug".into(),
-    }
-}
-
 fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
     super::types::if_match(req)
 }
@@ -177,7 +169,7 @@ pub async fn create(
     let slug_stream = slug_stream(&name, &create.slug).map_err(ApiError::StreamId)?;
     let (holder, slug_version) = load_slug(store, &slug_stream).await?;
     if holder.holder.is_some() {
-        return Err(slug_taken());
+        return Err(ApiError::slug_taken());
     }
     let metadata = metadata::of(&req, &caller, &request_id);
     let state = content::evolve(ContentState::default(), &create.event, metadata.actor.as_deref());
@@ -237,7 +229,7 @@ pub async fn revise(
         let new_stream = slug_stream(&name, new).map_err(ApiError::StreamId)?;
         let (holder, new_version) = load_slug(store, &new_stream).await?;
         if holder.holder.is_some_and(|h| h != id) {
-            return Err(slug_taken());
+            return Err(ApiError::slug_taken());
         }
         let old_stream = slug_stream(&name, old).map_err(ApiError::StreamId)?;
         let old_version = store.stream_version(&old_stream).await?;

@@ -62,6 +62,15 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Another item of the type holds the slug.
+    pub fn slug_taken() -> Self {
+        Self::StateOn {
+            code: "slug_taken",
+            detail: "another item of this type has this slug".into(),
+            field: "slug".into(),
+        }
+    }
+
     fn problem(&self) -> Problem {
         match self {
             Self::MissingCredentials => {

@@ -152,11 +152,7 @@ async fn lost_race(
         }
     }
     if stream.category() == "slug" {
-        return Err(ApiError::StateOn {
-            code: "slug_taken",
-            detail: "another item of this type has this slug".into(),
-            field: "slug".into(),
-        });
+        return Err(ApiError::slug_taken());
     }
     Err(error.into())
 }

@@ -7,6 +7,7 @@ use crate::content::{self, creates_cycle, ContentState, Reference};
 use crate::violation::Violation;
 use events::payloads::ContentId;
 use events::schema::FieldKind;
+use events::TypeName;
 use infra::EventStore;
 use serde_json::Value;
 use uuid::Uuid;
@@ -28,7 +29,7 @@ pub(super) async fn resolve(store: &dyn EventStore, references: &[Reference], it
                 format!("no live {} item {}", reference.target, reference.id),
             ));
         } else if reference.is_parent {
-            let ancestors = ancestors(store, reference.id).await?;
+            let ancestors = ancestors(store, reference.id, &reference.target).await?;
             if creates_cycle(item, reference.id, &ancestors) {
                 violations.push(Violation::new(
                     &reference.path,
@@ -45,13 +46,18 @@ pub(super) async fn resolve(store: &dyn EventStore, references: &[Reference], it
     }
 }
 
-/// Parent, grandparent, ... of `start` (not `start` itself), up to the depth limit.
-async fn ancestors(store: &dyn EventStore, start: ContentId) -> Result<Vec<ContentId>, ApiError> {
+/// Parent, grandparent, ... of `start` (not `start` itself), up to the depth limit. Every item of
+/// a tree has the same type, so its parent field is looked up once.
+async fn ancestors(store: &dyn EventStore, start: ContentId, tree: &TypeName) -> Result<Vec<ContentId>, ApiError> {
+    let definition = definition(store, tree).await?;
+    let Some(field) = definition.fields.iter().find(|f| matches!(f.kind, FieldKind::Parent)) else {
+        return Ok(Vec::new());
+    };
     let mut chain = Vec::new();
     let mut current = start;
     while chain.len() < MAX_TREE_DEPTH {
         let state = load(store, current).await?.state;
-        let Some(parent) = parent_field(store, &state).await? else { break };
+        let Some(parent) = parent_of(&state, field.name.as_str()) else { break };
         let looped = chain.contains(&parent) || parent == start;
         chain.push(parent);
         if looped {
@@ -62,17 +68,7 @@ async fn ancestors(store: &dyn EventStore, start: ContentId) -> Result<Vec<Conte
     Ok(chain)
 }
 
-/// The value of the item's `parent`-kind field, if its type has one and it is set.
-async fn parent_field(store: &dyn EventStore, state: &ContentState) -> Result<Option<ContentId>, ApiError> {
-    let Some(name) = &state.content_type else { return Ok(None) };
-    let definition = definition(store, name).await?;
-    let Some(field) = definition.fields.iter().find(|f| matches!(f.kind, FieldKind::Parent)) else {
-        return Ok(None);
-    };
-    Ok(state
-        .fields
-        .get(field.name.as_str())
-        .and_then(Value::as_str)
-        .and_then(|v| Uuid::try_parse(v).ok())
-        .map(ContentId))
+/// The item's parent, if its parent field is set.
+fn parent_of(state: &ContentState, field: &str) -> Option<ContentId> {
+    state.fields.get(field).and_then(Value::as_str).and_then(|v| Uuid::try_parse(v).ok()).map(ContentId)
 }
