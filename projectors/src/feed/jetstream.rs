@@ -1,0 +1,147 @@
+//! A durable JetStream pull consumer as a feed, with the store as the repair source.
+//!
+//! Messages are buffered by position. A batch is the contiguous run after the checkpoint; if the
+//! next position is not on NATS (a message JetStream refused, or one still in flight after a
+//! relay restart re-ordered them), that stretch is read from the event store instead. Messages
+//! at or below a committed position are acknowledged; nothing above it is.
+
+use super::{Feed, FeedError};
+use crate::bus;
+use async_nats::jetstream::{self, consumer::pull, consumer::AckPolicy, consumer::DeliverPolicy};
+use async_trait::async_trait;
+use events::{Position, RecordedEvent};
+use futures_util::StreamExt;
+use infra::EventStore;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long one pull waits for the first message before asking again.
+const IDLE_PULL: Duration = Duration::from_secs(2);
+/// How far a batch may run ahead of a missing position before the store fills the gap.
+const GAP_PATIENCE: Duration = Duration::from_millis(200);
+
+pub struct JetStreamFeed {
+    consumer: jetstream::consumer::Consumer<pull::Config>,
+    store: Arc<dyn EventStore>,
+    buffer: BTreeMap<Position, RecordedEvent>,
+    unacked: BTreeMap<Position, Vec<jetstream::Message>>,
+}
+
+impl std::fmt::Debug for JetStreamFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JetStreamFeed").field("buffered", &self.buffer.len()).finish_non_exhaustive()
+    }
+}
+
+impl JetStreamFeed {
+    /// Binds (creating if needed) the durable consumer `folio-<projection>`.
+    pub async fn new(
+        client: async_nats::Client,
+        store: Arc<dyn EventStore>,
+        projection: &str,
+        max_batch: usize,
+    ) -> Result<Self, FeedError> {
+        let context = jetstream::new(client);
+        let stream = bus::ensure_stream(&context).await?;
+        let name = format!("folio-{projection}");
+        let max_ack_pending = i64::try_from(max_batch.saturating_mul(4).max(1000)).unwrap_or(i64::MAX);
+        let consumer = stream
+            .get_or_create_consumer(
+                &name,
+                pull::Config {
+                    durable_name: Some(name.clone()),
+                    ack_policy: AckPolicy::Explicit,
+                    deliver_policy: DeliverPolicy::All,
+                    ack_wait: Duration::from_secs(60),
+                    max_ack_pending,
+                    ..pull::Config::default()
+                },
+            )
+            .await
+            .map_err(|e| FeedError::Nats(e.to_string()))?;
+        Ok(Self { consumer, store, buffer: BTreeMap::new(), unacked: BTreeMap::new() })
+    }
+
+    /// Pulls what JetStream has (waiting up to `wait` for the first message) into the buffer.
+    async fn pull(&mut self, after: Position, max: usize, wait: Duration) -> Result<usize, FeedError> {
+        let nats = |e: &dyn std::fmt::Display| FeedError::Nats(e.to_string());
+        let mut messages = self
+            .consumer
+            .batch()
+            .max_messages(max.max(1))
+            .expires(wait.max(Duration::from_millis(10)))
+            .messages()
+            .await
+            .map_err(|e| nats(&e))?;
+        let mut received = 0;
+        while let Some(message) = messages.next().await {
+            let message = message.map_err(|e| nats(&e))?;
+            let sequence = message.info().map(|i| i.stream_sequence).unwrap_or(0);
+            let event: RecordedEvent = serde_json::from_slice(&message.payload)
+                .map_err(|e| FeedError::Malformed { sequence, reason: e.to_string() })?;
+            received += 1;
+            if event.position <= after {
+                // Already applied: a duplicate from a relay re-publish or a redelivery.
+                message.ack().await.map_err(|e| nats(&e))?;
+                continue;
+            }
+            self.unacked.entry(event.position).or_default().push(message);
+            self.buffer.insert(event.position, event);
+            if received >= max {
+                break;
+            }
+        }
+        Ok(received)
+    }
+
+    fn contiguous_run(&mut self, after: Position, max: usize) -> Vec<RecordedEvent> {
+        let mut batch = Vec::new();
+        let mut next = after + 1;
+        while batch.len() < max {
+            match self.buffer.remove(&next) {
+                Some(event) => batch.push(event),
+                None => break,
+            }
+            next += 1;
+        }
+        batch
+    }
+}
+
+#[async_trait]
+impl Feed for JetStreamFeed {
+    async fn next_batch(
+        &mut self,
+        after: Position,
+        max: usize,
+        linger: Duration,
+    ) -> Result<Vec<RecordedEvent>, FeedError> {
+        self.buffer.retain(|&p, _| p > after);
+        let started = tokio::time::Instant::now();
+        loop {
+            let wait = if self.buffer.is_empty() { IDLE_PULL } else { linger };
+            self.pull(after, max.saturating_sub(self.buffer.len()).max(1), wait).await?;
+            let batch = self.contiguous_run(after, max);
+            if !batch.is_empty() {
+                return Ok(batch);
+            }
+            if !self.buffer.is_empty() && started.elapsed() >= GAP_PATIENCE {
+                // Later positions are here but the next one is not: the store fills the gap.
+                let first_buffered = self.buffer.keys().next().copied().unwrap_or(after + 1);
+                let gap = usize::try_from(first_buffered - after - 1).unwrap_or(max).clamp(1, max);
+                tracing::warn!(after, first_buffered, "gap on NATS; reading it from the event store");
+                return Ok(self.store.read_all(after, gap).await?);
+            }
+        }
+    }
+
+    async fn acknowledge(&mut self, position: Position) -> Result<(), FeedError> {
+        let later = self.unacked.split_off(&(position + 1));
+        let done = std::mem::replace(&mut self.unacked, later);
+        for message in done.into_values().flatten() {
+            message.ack().await.map_err(|e| FeedError::Nats(e.to_string()))?;
+        }
+        Ok(())
+    }
+}

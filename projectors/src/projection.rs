@@ -1,0 +1,74 @@
+//! The `Projection` port: how an event batch becomes read-model rows.
+
+use crate::error::ApplyError;
+use crate::read_store::ReadTx;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use events::{DomainEvent, EventId, Position, RecordedEvent, StreamVersion};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+/// An event a projection handles, decoded (and upcast) from its stored form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    pub position: Position,
+    pub event_id: EventId,
+    pub stream_version: StreamVersion,
+    pub recorded_at: DateTime<Utc>,
+    pub event: DomainEvent,
+}
+
+impl Decoded {
+    pub fn decode(recorded: &RecordedEvent) -> Result<Self, events::DecodeError> {
+        Ok(Self {
+            position: recorded.position,
+            event_id: recorded.event_id,
+            stream_version: recorded.stream_version,
+            recorded_at: recorded.recorded_at,
+            event: DomainEvent::from_recorded(recorded)?,
+        })
+    }
+}
+
+/// What a committed batch changed, for the change notice the query API's cache listens to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Content types whose lists may have changed (an item of the type was written).
+    pub types: BTreeSet<String>,
+    /// Items whose document (or comments) changed.
+    pub items: BTreeSet<Uuid>,
+    /// Items whose counters changed (views, likes, shares, bookmarks, comments).
+    pub counters: BTreeSet<Uuid>,
+    /// Users whose history or state changed.
+    pub users: BTreeSet<String>,
+}
+
+impl Applied {
+    pub fn merge(&mut self, other: Applied) {
+        self.types.extend(other.types);
+        self.items.extend(other.items);
+        self.counters.extend(other.counters);
+        self.users.extend(other.users);
+    }
+}
+
+/// A read model built from the event log.
+///
+/// Rules for implementors:
+/// - `apply` does all of its writes through `tx`, and nothing else: the runner commits them
+///   together with the checkpoint, or rolls everything back.
+/// - Applying the same events to the rows they produced is never asked for (the runner skips
+///   events at or below the checkpoint), but a batch may be retried after a rollback, so `apply`
+///   must not keep state outside the transaction that a rollback would leave behind.
+/// - Events arrive in global position order; a batch may hold events of many streams interleaved.
+/// - `handles` is a pure function of the event type: events it refuses are never decoded or
+///   passed in (the checkpoint still moves past them).
+#[async_trait]
+pub trait Projection: Send + Sync + 'static {
+    /// A stable name: the checkpoint's key and the operator's handle.
+    fn name(&self) -> &'static str;
+
+    fn handles(&self, event_type: &str) -> bool;
+
+    async fn apply(&self, tx: &mut ReadTx, events: &[Decoded]) -> Result<Applied, ApplyError>;
+}

@@ -1,0 +1,107 @@
+//! The read-model database: PostgreSQL (cluster) or a SQLite file (embedded).
+//!
+//! Rules:
+//! - Projections write only inside a [`ReadTx`] that the runner opens; the checkpoint is saved in
+//!   the same transaction, so rows and checkpoint are never out of step.
+//! - On SQLite every write transaction is `BEGIN IMMEDIATE`: a projection reads before it writes,
+//!   and a deferred transaction that upgrades to a writer would fail instead of waiting.
+//! - SQLite runs with `synchronous=NORMAL`: in WAL mode a crash may lose the last commits but
+//!   never tears one, and rows and checkpoint are lost together, so the events are applied again.
+
+mod checkpoints;
+
+pub use checkpoints::{CheckpointRow, ParkedEvent};
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction, TransactionManager};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The PostgreSQL schema of the read models.
+pub const POSTGRES_SCHEMA: &str = "folio_read";
+
+/// The read models' database. Cheap to clone (a pool).
+#[derive(Debug, Clone)]
+pub enum ReadStore {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// One projection transaction.
+#[derive(Debug)]
+pub enum ReadTx {
+    Postgres(Transaction<'static, Postgres>),
+    Sqlite(Transaction<'static, Sqlite>),
+}
+
+impl ReadStore {
+    /// Connects to PostgreSQL and brings the schema up to date. The read models live in their
+    /// own schema, [`POSTGRES_SCHEMA`], so they can share a database with the event store
+    /// (each has its own migration history) and be dropped wholesale.
+    pub async fn connect_postgres(url: &str, pool_size: u32) -> Result<Self, crate::RunnerError> {
+        let options = PgConnectOptions::from_str(url)?.application_name("folio-read-models");
+        let mut admin: sqlx::PgConnection = sqlx::Connection::connect_with(&options).await?;
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {POSTGRES_SCHEMA}")).execute(&mut admin).await?;
+        sqlx::Connection::close(admin).await?;
+        let options = options.options([("search_path", POSTGRES_SCHEMA)]);
+        let pool = PgPoolOptions::new()
+            .max_connections(pool_size)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        POSTGRES_MIGRATIONS.run(&pool).await?;
+        Ok(Self::Postgres(pool))
+    }
+
+    /// Opens (creating if needed) the SQLite file and brings the schema up to date.
+    pub async fn open_sqlite(path: &Path) -> Result<Self, crate::RunnerError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(false);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            // A task cancelled mid-query can leave its connection inside a transaction whose
+            // rollback failed ("statements in progress"); such a connection is closed, not reused.
+            .before_acquire(|conn, _| {
+                let clean = <Sqlite as sqlx::Database>::TransactionManager::get_transaction_depth(conn) == 0;
+                Box::pin(async move { Ok(clean) })
+            })
+            .connect_with(options)
+            .await?;
+        SQLITE_MIGRATIONS.run(&pool).await?;
+        Ok(Self::Sqlite(pool))
+    }
+
+    /// Opens a write transaction.
+    pub async fn begin(&self) -> Result<ReadTx, sqlx::Error> {
+        Ok(match self {
+            Self::Postgres(pool) => ReadTx::Postgres(pool.begin().await?),
+            Self::Sqlite(pool) => ReadTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Self::Postgres(pool) => pool.close().await,
+            Self::Sqlite(pool) => pool.close().await,
+        }
+    }
+}
+
+impl ReadTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Self::Postgres(tx) => tx.commit().await,
+            Self::Sqlite(tx) => tx.commit().await,
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The projections, given events, against both read-model backends. Snapshots are shared by the
+//! two backends (one file per case), so the embedded and cluster profiles are proven to build the
+//! same query-visible rows.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly by design
+
+mod cases;
+mod dump;
+mod faults;
+mod fixture;
+mod world;
+
+use fixture::Fixture;
+
+macro_rules! on_every_backend {
+    ($($module:ident :: $case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let fixture = crate::Fixture::sqlite().await;
+                    crate::$module::$case(&fixture).await;
+                    fixture.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let fixture = crate::Fixture::postgres().await;
+                    crate::$module::$case(&fixture).await;
+                    fixture.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+on_every_backend!(
+    cases::documents_expand_references_and_tree_paths,
+    cases::renaming_a_referenced_item_re_renders_every_document_that_embeds_it,
+    cases::moving_a_category_moves_its_subtree_in_relation_rows,
+    cases::lifecycle_status_and_values_follow_the_events,
+    cases::comments_thread_and_hide_removed_ones,
+    cases::engagement_counts_once_and_keeps_user_state_and_history,
+    cases::events_of_many_streams_interleaved_project_like_one_by_one,
+    faults::an_undecodable_event_is_parked_and_the_projection_goes_on,
+    faults::an_event_that_cannot_apply_is_retried_then_parked,
+    faults::a_projector_dropped_mid_batch_ends_equal_to_a_clean_rebuild,
+    faults::redelivered_events_change_nothing,
+);
