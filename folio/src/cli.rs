@@ -25,6 +25,10 @@ pub enum Command {
     /// Manage API keys directly in the event store (bootstraps the first admin key).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Cluster role: publish the event log to NATS JetStream.
+    Relay(RelayArgs),
+    /// Cluster role: build the read models from NATS JetStream.
+    Projector(ProjectorArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +85,59 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes (larger ones get 413 payload_too_large).
     #[arg(long, env = "FOLIO_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
     pub max_body_bytes: u64,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Where the read models live: `read.sqlite` under the data dir (embedded), or PostgreSQL (the
+/// `folio_read` schema of `--read-database-url`, by default the event store's database).
+#[derive(Debug, Clone, Args)]
+pub struct ReadArgs {
+    /// PostgreSQL URL of the read models; defaults to --database-url.
+    #[arg(long, env = "FOLIO_READ_DATABASE_URL")]
+    pub read_database_url: Option<String>,
+    /// Connections to the read models' database.
+    #[arg(long, env = "FOLIO_READ_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub read_pool_size: u32,
+    /// Most events a projector applies in one transaction.
+    #[arg(long, env = "FOLIO_PROJECTOR_BATCH", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub projector_batch: u32,
+    /// How long (milliseconds) a projector batch waits to fill once its first event arrived.
+    #[arg(long, env = "FOLIO_PROJECTOR_LINGER_MS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pub projector_linger_ms: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NatsArgs {
+    /// NATS server with JetStream enabled.
+    #[arg(long, env = "FOLIO_NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RelayArgs {
+    /// Most publishes awaiting JetStream's acknowledgement.
+    #[arg(long, env = "FOLIO_RELAY_WINDOW", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub relay_window: u32,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProjectorArgs {
+    /// Projections to run (repeatable); all of them when none is given.
+    #[arg(long = "projection", env = "FOLIO_PROJECTIONS", value_delimiter = ',')]
+    pub projections: Vec<String>,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
     #[command(flatten)]
     pub store: StoreArgs,
 }

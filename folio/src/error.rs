@@ -16,6 +16,12 @@ pub enum CliError {
     Key(#[source] command_api::http::ApiError),
     #[error("the HTTP server failed")]
     Server(#[source] std::io::Error),
+    #[error("the read models failed")]
+    ReadModels(#[from] projectors::RunnerError),
+    #[error("cannot connect to NATS at {url}")]
+    Nats { url: String, source: async_nats::ConnectError },
+    #[error("unknown projection {0:?} (see `folio projections status`)")]
+    UnknownProjection(String),
 }
 
 /// Displays an error followed by each of its causes: `a: b: c`.

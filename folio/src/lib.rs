@@ -5,6 +5,8 @@ pub mod docs;
 pub mod error;
 pub mod keys;
 pub mod migrate;
+pub mod read;
+pub mod roles;
 pub mod serve;
 pub mod store;
 pub mod telemetry;
@@ -23,5 +25,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Keys(cli::KeysCommand::Create(args)) => keys::create(args).await,
+        Command::Relay(args) => roles::relay(args).await,
+        Command::Projector(args) => roles::projector(args).await,
     }
 }

@@ -2,9 +2,11 @@
 
 use crate::cli::ServeArgs;
 use crate::error::CliError;
+use crate::read::Projectors;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use infra::EventStore;
+use projectors::{ChangeNotice, Notifier, ReadStore, RunnerConfig};
 use std::io::Write;
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -14,6 +16,7 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Arc<dyn EventStore>,
+    read: Option<(ReadStore, Notifier, Projectors)>,
 }
 
 impl std::fmt::Debug for Application {
@@ -25,9 +28,30 @@ impl std::fmt::Debug for Application {
 impl Application {
     pub async fn build(args: &ServeArgs) -> Result<Self, CliError> {
         let store = crate::store::open(&args.store).await?;
+        let read = crate::read::open(&args.read, &args.store).await?;
         let limits =
             command_api::http::Limits { max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX) };
-        Self::with_limits(&args.host, args.port, store, limits)
+        let mut app = Self::with_limits(&args.host, args.port, store, limits)?;
+        app.start_projectors(read, crate::read::runner_config(&args.read)).await?;
+        Ok(app)
+    }
+
+    /// Runs every projection in this process, tailing the event store into `read`.
+    pub async fn start_projectors(&mut self, read: ReadStore, config: RunnerConfig) -> Result<(), CliError> {
+        let notifier = Notifier::local(1024);
+        let running = Projectors::embedded(self.store.clone(), &read, notifier.clone(), config).await?;
+        self.read = Some((read, notifier, running));
+        Ok(())
+    }
+
+    /// The read models, when projectors run in this process.
+    pub fn read_store(&self) -> Option<&ReadStore> {
+        self.read.as_ref().map(|(read, _, _)| read)
+    }
+
+    /// Change notices of this process's projectors.
+    pub fn notices(&self) -> Option<tokio::sync::broadcast::Receiver<ChangeNotice>> {
+        self.read.as_ref().and_then(|(_, notifier, _)| notifier.subscribe())
     }
 
     pub fn with_store(host: &str, port: u16, store: Arc<dyn EventStore>) -> Result<Self, CliError> {
@@ -64,7 +88,7 @@ impl Application {
         .listen(listener)
         .map_err(bind_error)?
         .run();
-        Ok(Self { port, server, store: shared })
+        Ok(Self { port, server, store: shared, read: None })
     }
 
     pub fn port(&self) -> u16 {
@@ -76,9 +100,15 @@ impl Application {
         tokio::spawn(command_api::scheduler::Scheduler::new(self.store.clone()).run(every));
     }
 
-    /// Serves until SIGINT/SIGTERM; in-flight requests finish first.
+    /// Serves until SIGINT/SIGTERM; in-flight requests finish first, then each projector
+    /// commits its current batch.
     pub async fn run_until_stopped(self) -> Result<(), CliError> {
-        self.server.await.map_err(CliError::Server)
+        let served = self.server.await.map_err(CliError::Server);
+        if let Some((read, _, running)) = self.read {
+            running.stop().await?;
+            read.close().await;
+        }
+        served
     }
 }
 

@@ -11,6 +11,7 @@ pub mod content;
 pub mod engagement;
 pub mod error;
 pub mod feed;
+pub mod inspect;
 pub mod notices;
 pub mod projection;
 pub mod read_store;

@@ -96,7 +96,7 @@ impl Relay {
     async fn publish_until_acked(&mut self, batch: &[RecordedEvent]) -> Result<(), crate::RunnerError> {
         let mut pending: &[RecordedEvent] = batch;
         while !pending.is_empty() {
-            let acked = self.publish(pending).await;
+            let acked = publish(&self.context, pending).await;
             if acked > 0 {
                 let last = &pending[acked - 1];
                 let mut tx = self.checkpoints.begin().await?;
@@ -111,47 +111,50 @@ impl Relay {
         }
         Ok(())
     }
+}
 
-    /// Publishes `events` with every PubAck in flight at once; returns how many, from the
-    /// start, JetStream acknowledged.
-    async fn publish(&self, events: &[RecordedEvent]) -> usize {
-        let mut acks = Vec::with_capacity(events.len());
-        for event in events {
-            match self.send(event).await {
-                Ok(ack) => acks.push(ack),
-                Err(error) => {
-                    tracing::warn!(position = event.position, %error, "publish failed; will retry");
-                    break;
-                }
+/// Publishes `events` with every PubAck in flight at once; returns how many, from the start,
+/// JetStream acknowledged.
+async fn publish(context: &jetstream::Context, events: &[RecordedEvent]) -> usize {
+    let mut acks = Vec::with_capacity(events.len());
+    for event in events {
+        match send(context, event).await {
+            Ok(ack) => acks.push(ack),
+            Err(error) => {
+                tracing::warn!(position = event.position, %error, "publish failed; will retry");
+                break;
             }
         }
-        let mut acknowledged = 0;
-        for (ack, event) in acks.into_iter().zip(events) {
-            match ack.await {
-                Ok(_) => acknowledged += 1,
-                Err(error) => {
-                    tracing::warn!(position = event.position, %error, "no PubAck; will re-publish");
-                    break;
-                }
+    }
+    let mut acknowledged = 0;
+    for (ack, event) in acks.into_iter().zip(events) {
+        match ack.await {
+            Ok(_) => acknowledged += 1,
+            Err(error) => {
+                tracing::warn!(position = event.position, %error, "no PubAck; will re-publish");
+                break;
             }
         }
-        acknowledged
     }
+    acknowledged
+}
 
-    async fn send(&self, event: &RecordedEvent) -> Result<jetstream::context::PublishAckFuture, FeedError> {
-        let payload = serde_json::to_vec(event).map_err(|e| FeedError::Nats(e.to_string()))?;
-        let mut message = PublishMessage::build()
-            .payload(payload.into())
-            .message_id(event.event_id.to_string())
-            .header(HEADER_POSITION, event.position.to_string().as_str())
-            .header(HEADER_EVENT_TYPE, event.event_type.as_str())
-            .header(HEADER_STREAM, event.stream_id.as_str());
-        if let Some(request_id) = &event.metadata.request_id {
-            message = message.header(HEADER_REQUEST_ID, request_id.as_str());
-        }
-        self.context
-            .send_publish(bus::subject(event.stream_id.category()), message)
-            .await
-            .map_err(|e| FeedError::Nats(e.to_string()))
+async fn send(
+    context: &jetstream::Context,
+    event: &RecordedEvent,
+) -> Result<jetstream::context::PublishAckFuture, FeedError> {
+    let payload = serde_json::to_vec(event).map_err(|e| FeedError::Nats(e.to_string()))?;
+    let mut message = PublishMessage::build()
+        .payload(payload.into())
+        .message_id(event.event_id.to_string())
+        .header(HEADER_POSITION, event.position.to_string().as_str())
+        .header(HEADER_EVENT_TYPE, event.event_type.as_str())
+        .header(HEADER_STREAM, event.stream_id.as_str());
+    if let Some(request_id) = &event.metadata.request_id {
+        message = message.header(HEADER_REQUEST_ID, request_id.as_str());
     }
+    context
+        .send_publish(bus::subject(event.stream_id.category()), message)
+        .await
+        .map_err(|e| FeedError::Nats(e.to_string()))
 }

@@ -11,6 +11,7 @@ mod idempotency;
 mod keys;
 mod matrix;
 mod openapi;
+mod read_models;
 mod scheduler;
 mod support;
 mod types;

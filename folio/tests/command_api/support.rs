@@ -8,12 +8,17 @@ use infra::event_store::postgres::PostgresEventStore;
 use infra::event_store::sqlite::SqliteEventStore;
 use infra::testing::TestDatabase;
 use infra::{EventStore, StoreConfig};
+use projectors::{ChangeNotice, ReadStore, RunnerConfig};
 use serde_json::Value;
 use std::sync::Arc;
+use tokio::sync::broadcast;
 
 pub struct TestApp {
     pub url: String,
     pub store: Arc<dyn EventStore>,
+    /// The read models, when this app runs its projectors (`with_read_models`).
+    pub read: Option<ReadStore>,
+    notices: Option<broadcast::Receiver<ChangeNotice>>,
     pub admin: String,
     pub client: reqwest::Client,
     _dir: Option<tempfile::TempDir>,
@@ -28,23 +33,77 @@ pub struct Reply {
 
 impl TestApp {
     pub async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteEventStore::open(&dir.path().join("events.sqlite"), StoreConfig::default()).await.unwrap();
-        Self::start(Arc::new(store), Some(dir), None).await
+        Self::sqlite_app(false).await
     }
 
     pub async fn postgres() -> Self {
-        let database = TestDatabase::create().await;
-        let store = PostgresEventStore::connect(&database.url, StoreConfig::default()).await.unwrap();
-        Self::start(Arc::new(store), None, Some(database)).await
+        Self::postgres_app(false).await
     }
 
-    async fn start(store: Arc<dyn EventStore>, dir: Option<tempfile::TempDir>, database: Option<TestDatabase>) -> Self {
+    /// As `folio serve` runs: the command API and every projector, in one process.
+    pub async fn with_read_models(postgres: bool) -> Self {
+        if postgres {
+            Self::postgres_app(true).await
+        } else {
+            Self::sqlite_app(true).await
+        }
+    }
+
+    async fn sqlite_app(read_models: bool) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteEventStore::open(&dir.path().join("events.sqlite"), StoreConfig::default()).await.unwrap();
+        let read = match read_models {
+            true => Some(ReadStore::open_sqlite(&dir.path().join("read.sqlite")).await.unwrap()),
+            false => None,
+        };
+        Self::start(Arc::new(store), Some(dir), None, read).await
+    }
+
+    async fn postgres_app(read_models: bool) -> Self {
+        let database = TestDatabase::create().await;
+        let store = PostgresEventStore::connect(&database.url, StoreConfig::default()).await.unwrap();
+        let read = match read_models {
+            true => Some(ReadStore::connect_postgres(&database.url, 4).await.unwrap()),
+            false => None,
+        };
+        Self::start(Arc::new(store), None, Some(database), read).await
+    }
+
+    async fn start(
+        store: Arc<dyn EventStore>,
+        dir: Option<tempfile::TempDir>,
+        database: Option<TestDatabase>,
+        read: Option<ReadStore>,
+    ) -> Self {
         let admin = issue_key(store.as_ref(), Role::Admin).await;
-        let app = Application::with_store("127.0.0.1", 0, store.clone()).unwrap();
+        let mut app = Application::with_store("127.0.0.1", 0, store.clone()).unwrap();
+        if let Some(read) = &read {
+            app.start_projectors(read.clone(), RunnerConfig::default()).await.unwrap();
+        }
+        let notices = app.notices();
         let url = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        Self { url, store, admin, client: reqwest::Client::new(), _dir: dir, database }
+        Self { url, store, read, notices, admin, client: reqwest::Client::new(), _dir: dir, database }
+    }
+
+    /// Waits (on change notices, never a fixed sleep) until every projection has applied
+    /// `position`. Gives up after 30 s: a projector that stalls fails the test.
+    pub async fn wait_for_projections(&self, position: u64) {
+        let read = self.read.as_ref().expect("this app runs no projectors");
+        let mut notices = self.notices.as_ref().unwrap().resubscribe();
+        let caught_up = async {
+            loop {
+                let mut behind = false;
+                for projection in projectors::all_projections() {
+                    behind |= read.checkpoint(projection.name()).await.unwrap() < position;
+                }
+                if !behind {
+                    return;
+                }
+                let _ = notices.recv().await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), caught_up).await.expect("projectors stalled");
     }
 
     /// Another `folio serve` over the same store, as a second process would be; returns its URL.
@@ -56,6 +115,9 @@ impl TestApp {
     }
 
     pub async fn cleanup(self) {
+        if let Some(read) = &self.read {
+            read.close().await;
+        }
         drop(self.store);
         if let Some(database) = self.database {
             database.drop_now().await;

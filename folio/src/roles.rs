@@ -1,0 +1,46 @@
+//! The cluster profile's background roles: `folio relay` and `folio projector`.
+
+use crate::cli::{ProjectorArgs, RelayArgs};
+use crate::error::CliError;
+use crate::read::{connect_nats, shutdown_signal, JetStreamFeeds, Projectors};
+use projectors::relay::{Relay, RelayConfig};
+use projectors::Notifier;
+use tokio::sync::watch;
+
+/// Publishes the event log to JetStream until SIGTERM/SIGINT.
+pub async fn relay(args: RelayArgs) -> Result<(), CliError> {
+    let store = crate::store::open(&args.store).await?;
+    let read = crate::read::open(&args.read, &args.store).await?;
+    let client = connect_nats(&args.nats.nats_url).await?;
+    let config = RelayConfig { window: args.relay_window as usize, ..RelayConfig::default() };
+    let relay = Relay::new(store, client, read, config).await?;
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(relay.run(stopped));
+    shutdown_signal().await;
+    tracing::info!("relay stopping");
+    let _ = stop.send(true);
+    match task.await {
+        Ok(result) => Ok(result?),
+        Err(error) => {
+            tracing::error!(%error, "the relay task panicked");
+            Ok(())
+        }
+    }
+}
+
+/// Applies events from JetStream to the read models until SIGTERM/SIGINT.
+pub async fn projector(args: ProjectorArgs) -> Result<(), CliError> {
+    let projections = crate::read::projections(&args.projections)?;
+    let store = crate::store::open(&args.store).await?;
+    let read = crate::read::open(&args.read, &args.store).await?;
+    let client = connect_nats(&args.nats.nats_url).await?;
+    let config = crate::read::runner_config(&args.read);
+    let feeds = JetStreamFeeds { client: client.clone(), store, batch: config.batch_size };
+    let running = Projectors::start(projections, &read, Notifier::Nats(client.clone()), config, feeds).await?;
+    tracing::info!("projector running");
+    shutdown_signal().await;
+    tracing::info!("projector stopping: finishing the current batches");
+    running.stop().await?;
+    let _ = client.flush().await;
+    Ok(())
+}
