@@ -121,6 +121,10 @@ pub struct RelayArgs {
     /// Most publishes awaiting JetStream's acknowledgement.
     #[arg(long, env = "FOLIO_RELAY_WINDOW", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub relay_window: u32,
+    /// How long (milliseconds) a publish waits for JetStream's acknowledgement before the relay
+    /// re-publishes from its last acknowledged event.
+    #[arg(long, env = "FOLIO_RELAY_ACK_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub relay_ack_timeout_ms: u64,
     #[command(flatten)]
     pub nats: NatsArgs,
     #[command(flatten)]

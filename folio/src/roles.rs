@@ -12,7 +12,11 @@ pub async fn relay(args: RelayArgs) -> Result<(), CliError> {
     let store = crate::store::open(&args.store).await?;
     let read = crate::read::open(&args.read, &args.store).await?;
     let client = connect_nats(&args.nats.nats_url).await?;
-    let config = RelayConfig { window: args.relay_window as usize, ..RelayConfig::default() };
+    let config = RelayConfig {
+        window: args.relay_window as usize,
+        ack_timeout: std::time::Duration::from_millis(args.relay_ack_timeout_ms),
+        ..RelayConfig::default()
+    };
     let relay = Relay::new(store, client, read, config).await?;
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(relay.run(stopped));

@@ -28,11 +28,13 @@ pub struct RelayConfig {
     pub window: usize,
     /// Wait before re-publishing after a failure.
     pub retry: Duration,
+    /// How long a publish waits for its PubAck before it counts as failed.
+    pub ack_timeout: Duration,
 }
 
 impl Default for RelayConfig {
     fn default() -> Self {
-        Self { window: 512, retry: Duration::from_millis(500) }
+        Self { window: 512, retry: Duration::from_millis(500), ack_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -58,7 +60,10 @@ impl Relay {
         checkpoints: ReadStore,
         config: RelayConfig,
     ) -> Result<Self, crate::RunnerError> {
-        let context = jetstream::new(client);
+        let context = jetstream::context::ContextBuilder::new()
+            .timeout(config.ack_timeout)
+            .max_ack_inflight(config.window.max(1))
+            .build(client);
         bus::ensure_stream(&context).await?;
         let position = checkpoints.checkpoint(CHECKPOINT).await?;
         Ok(Self { feed: StoreFeed::new(store), context, checkpoints, config, position })
