@@ -5,6 +5,7 @@ pub mod docs;
 pub mod error;
 pub mod keys;
 pub mod migrate;
+pub mod seed;
 pub mod serve;
 pub mod store;
 pub mod telemetry;
