@@ -24,5 +24,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Keys(cli::KeysCommand::Create(args)) => keys::create(args).await,
+        Command::Seed(args) => seed::run::run(args).await.map(|_| ()),
     }
 }

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod demo;
 pub mod ids;
 pub mod model;
+pub mod run;
 pub mod text;
 
 use events::{NameError, StreamIdError};
@@ -26,6 +27,8 @@ pub enum SeedError {
     Name(#[from] NameError),
     #[error("the event store refused the import")]
     Import(#[from] ImportError),
+    #[error("the generator stopped unexpectedly")]
+    Generator,
 }
 
 impl SeedError {
