@@ -116,7 +116,7 @@ pub struct SeedArgs {
     #[arg(long, env = "FOLIO_SEED_QUICK")]
     pub quick: bool,
     /// Events per import transaction.
-    #[arg(long, env = "FOLIO_SEED_BATCH", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, env = "FOLIO_SEED_BATCH", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub batch: u32,
     #[command(flatten)]
     pub store: StoreArgs,

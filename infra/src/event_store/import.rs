@@ -143,6 +143,23 @@ pub(crate) fn batch_ids(batch: &[ImportedEvent]) -> Result<Vec<EventId>, ImportE
     Ok(batch.iter().map(|e| e.event_id).collect())
 }
 
+/// For each event, whether it is the first of its stream in the batch; `None` unless every
+/// stream's versions go up by one in batch order. A batch with all events fresh and in that
+/// order is accepted exactly when each stream's first event continues what is stored, which a
+/// backend can check with one lookup per stream (the optimistic path of PostgreSQL's import).
+pub(crate) fn first_of_streams(batch: &[ImportedEvent]) -> Option<Vec<bool>> {
+    let mut last: HashMap<&StreamId, StreamVersion> = HashMap::with_capacity(batch.len());
+    let mut firsts = Vec::with_capacity(batch.len());
+    for event in batch {
+        match last.insert(&event.stream_id, event.stream_version) {
+            None => firsts.push(true),
+            Some(previous) if previous + 1 == event.stream_version => firsts.push(false),
+            Some(_) => return None,
+        }
+    }
+    Some(firsts)
+}
+
 /// The distinct streams of the events not in `known`: whose stored versions the plan needs.
 pub(crate) fn fresh_streams<'a>(
     batch: &'a [ImportedEvent],

@@ -106,3 +106,11 @@ fn only_streams_of_unknown_events_are_looked_up() {
     let known = HashMap::from([stored(&batch[0], 1)]);
     assert_eq!(fresh_streams(&batch, &known), vec![&stream("b-1")]);
 }
+
+#[test]
+fn firsts_of_streams_are_marked_only_when_each_stream_goes_up_by_one() {
+    let batch = vec![event(1, "a-1", 4), event(2, "b-1", 1), event(3, "a-1", 5)];
+    assert_eq!(first_of_streams(&batch), Some(vec![true, true, false]));
+    let skipping = vec![event(1, "a-1", 4), event(2, "a-1", 6)];
+    assert_eq!(first_of_streams(&skipping), None);
+}
