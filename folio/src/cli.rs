@@ -29,6 +29,8 @@ pub enum Command {
     Relay(RelayArgs),
     /// Cluster role: build the read models from NATS JetStream.
     Projector(ProjectorArgs),
+    /// Fill the event store with a dataset: a small demo blog, or shared/bench/DATASET.md's bench data.
+    Seed(SeedArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +150,35 @@ pub struct ProjectorArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct MigrateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Which dataset `folio seed` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SeedDataset {
+    /// A small blog: authors, a category tree, tags, ~50 articles, comments, views and likes.
+    Demo,
+    /// The benchmark dataset (1M articles and 20M views by default).
+    Bench,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    #[arg(long, env = "FOLIO_SEED_DATASET", value_enum, default_value_t = SeedDataset::Demo)]
+    pub dataset: SeedDataset,
+    /// Bench: number of articles (default 1,000,000; 100,000 with --quick).
+    #[arg(long, env = "FOLIO_SEED_ARTICLES", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub articles: Option<u64>,
+    /// Bench: number of views (default 20,000,000; 2,000,000 with --quick).
+    #[arg(long, env = "FOLIO_SEED_VIEWS")]
+    pub views: Option<u64>,
+    /// Bench: the quick profile (100,000 articles, 2,000,000 views).
+    #[arg(long, env = "FOLIO_SEED_QUICK")]
+    pub quick: bool,
+    /// Events per import transaction.
+    #[arg(long, env = "FOLIO_SEED_BATCH", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub batch: u32,
     #[command(flatten)]
     pub store: StoreArgs,
 }

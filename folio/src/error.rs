@@ -14,6 +14,8 @@ pub enum CliError {
     UnknownRole(String),
     #[error("cannot issue the key")]
     Key(#[source] command_api::http::ApiError),
+    #[error("seeding failed")]
+    Seed(#[from] crate::seed::SeedError),
     #[error("the HTTP server failed")]
     Server(#[source] std::io::Error),
     #[error("the read models failed")]

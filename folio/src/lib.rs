@@ -7,6 +7,7 @@ pub mod keys;
 pub mod migrate;
 pub mod read;
 pub mod roles;
+pub mod seed;
 pub mod serve;
 pub mod store;
 pub mod telemetry;
@@ -27,5 +28,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keys(cli::KeysCommand::Create(args)) => keys::create(args).await,
         Command::Relay(args) => roles::relay(args).await,
         Command::Projector(args) => roles::projector(args).await,
+        Command::Seed(args) => seed::run::run(args).await.map(|_| ()),
     }
 }

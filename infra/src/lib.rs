@@ -8,6 +8,6 @@ pub mod http;
 pub mod testing;
 
 pub use event_store::{
-    AppendError, AppendRequest, AppendResult, AppendedEvent, EventStore, EventStream, GroupCommitConfig, StoreConfig,
-    StoreError,
+    AppendError, AppendRequest, AppendResult, AppendedEvent, EventStore, EventStream, GroupCommitConfig, ImportError,
+    ImportResult, ImportedEvent, StoreConfig, StoreError,
 };

@@ -18,12 +18,17 @@
 //! 5. **Group commit.** Concurrent appends are gathered into one transaction (bounded by
 //!    [`GroupCommitConfig`]); each append in the batch is checked on its own, so one conflict
 //!    fails only that append.
-//! 6. **Versions** are 1-based: the first event of a stream has `stream_version` 1, and a stream
+//! 6. **Bulk import** ([`EventStore::import`]) appends events that already have ids, versions and
+//!    times at the head of the log under the same ordering lock, idempotently by id (see [`import`]).
+//! 7. **Versions** are 1-based: the first event of a stream has `stream_version` 1, and a stream
 //!    that does not exist is at version 0.
 
 mod config;
 mod error;
 mod group_commit;
+pub mod import;
+mod import_postgres;
+mod import_sqlite;
 mod plan;
 pub mod postgres;
 mod row;
@@ -38,6 +43,7 @@ pub(crate) fn category_range(category: &Category, after: Option<&StreamId>) -> (
 
 pub use config::{GroupCommitConfig, StoreConfig};
 pub use error::{AppendError, StoreError};
+pub use import::{ImportError, ImportResult, ImportedEvent};
 pub use plan::{AppendRequest, AppendResult, AppendedEvent};
 
 use async_trait::async_trait;
@@ -67,6 +73,13 @@ pub trait EventStore: Send + Sync + 'static {
     /// check it, in order, and either all are written or none (the error is the first refusal).
     /// Returns one result per append, in the order given.
     async fn append_all(&self, appends: Vec<AppendRequest>) -> Result<Vec<AppendResult>, StoreError>;
+
+    /// Appends `events`, which already carry ids, stream versions and `recorded_at`, in the given
+    /// order at positions `head + 1, ...` in ONE transaction under the same ordering lock as
+    /// appends, and wakes subscribers. Events stored with identical content are skipped (so a
+    /// re-import appends nothing); an id stored with other content, an id twice in the batch, or
+    /// a version that does not continue its stream refuses the whole batch. See [`import`].
+    async fn import(&self, events: Vec<ImportedEvent>) -> Result<ImportResult, ImportError>;
 
     /// Up to `limit` events of `stream` with `stream_version >= from_version`, in version order.
     async fn read_stream(

@@ -17,6 +17,7 @@
 use super::config::StoreConfig;
 use super::error::{AppendError, StoreError};
 use super::group_commit::{BatchWriter, GroupCommitter};
+use super::import::{ImportError, ImportResult, ImportedEvent};
 use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, GroupOutcome, StoreSnapshot};
 use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
@@ -34,7 +35,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// The NOTIFY channel that announces commits; the payload is the new head position.
 pub const COMMIT_CHANNEL: &str = "folio_events";
 
-const SELECT_EVENTS: &str = "SELECT position, event_id, stream_id, stream_version, event_type, \
+pub(super) const SELECT_EVENTS: &str = "SELECT position, event_id, stream_id, stream_version, event_type, \
      schema_version::int8 AS schema_version, data::text AS data, metadata::text AS metadata, \
      (extract(epoch FROM recorded_at) * 1000000)::int8 AS recorded_at FROM folio_events";
 
@@ -83,6 +84,10 @@ impl EventStore for PostgresEventStore {
             return Err(AppendError::Empty.into());
         }
         self.inner.committer.append(appends).await
+    }
+
+    async fn import(&self, events: Vec<ImportedEvent>) -> Result<ImportResult, ImportError> {
+        super::import_postgres::import(&self.inner.pool, events).await
     }
 
     async fn read_stream(

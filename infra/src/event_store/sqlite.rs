@@ -9,6 +9,7 @@
 use super::config::StoreConfig;
 use super::error::{AppendError, StoreError};
 use super::group_commit::{BatchWriter, GroupCommitter};
+use super::import::{ImportError, ImportResult, ImportedEvent};
 use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, GroupOutcome, StoreSnapshot};
 use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
@@ -26,11 +27,11 @@ use tokio::sync::watch;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "position, event_id, stream_id, stream_version, event_type, schema_version, data, metadata, recorded_at";
 
 /// SQLite's limit on bound parameters per statement is 32766; stay well below it.
-const ROWS_PER_INSERT: usize = 2000;
+pub(super) const ROWS_PER_INSERT: usize = 2000;
 
 /// The SQLite event store. Cheap to clone; clones share the writer and the pool.
 #[derive(Debug, Clone)]
@@ -43,6 +44,9 @@ struct Inner {
     readers: SqlitePool,
     committer: GroupCommitter,
     head: watch::Receiver<Position>,
+    /// The writer's commit signal, also sent by imports (which write on a connection of their own).
+    head_signal: watch::Sender<Position>,
+    options: SqliteConnectOptions,
     config: StoreConfig,
 }
 
@@ -64,9 +68,11 @@ impl SqliteEventStore {
         let head: i64 =
             sqlx::query_scalar("SELECT coalesce(max(position), 0) FROM folio_events").fetch_one(&mut writer).await?;
         let (head_tx, head_rx) = watch::channel(u64::try_from(head).unwrap_or(0));
-        let readers = SqlitePoolOptions::new().max_connections(config.pool_size.max(1)).connect_with(options).await?;
+        let readers =
+            SqlitePoolOptions::new().max_connections(config.pool_size.max(1)).connect_with(options.clone()).await?;
+        let head_signal = head_tx.clone();
         let committer = GroupCommitter::start(SqliteWriter { conn: writer, head: head_tx }, config.group_commit);
-        Ok(Self { inner: Arc::new(Inner { readers, committer, head: head_rx, config }) })
+        Ok(Self { inner: Arc::new(Inner { readers, committer, head: head_rx, head_signal, options, config }) })
     }
 }
 
@@ -77,6 +83,10 @@ impl EventStore for SqliteEventStore {
             return Err(AppendError::Empty.into());
         }
         self.inner.committer.append(appends).await
+    }
+
+    async fn import(&self, events: Vec<ImportedEvent>) -> Result<ImportResult, ImportError> {
+        super::import_sqlite::import(&self.inner.options, &self.inner.head_signal, events).await
     }
 
     async fn read_stream(
@@ -251,7 +261,7 @@ impl SqliteWriter {
     }
 }
 
-async fn insert(conn: &mut SqliteConnection, rows: &[RecordedEvent]) -> Result<(), StoreError> {
+pub(super) async fn insert(conn: &mut SqliteConnection, rows: &[RecordedEvent]) -> Result<(), StoreError> {
     let mut query = QueryBuilder::<Sqlite>::new(format!("INSERT INTO folio_events ({COLUMNS}) "));
     query.push_values(rows, |mut row, event| {
         row.push_bind(to_i64(event.position))

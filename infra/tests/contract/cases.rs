@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-fn stream(name: &str) -> StreamId {
+pub use crate::import_cases::*;
+
+pub fn stream(name: &str) -> StreamId {
     StreamId::parse(name).unwrap()
 }
 
@@ -231,7 +233,7 @@ pub async fn one_stale_append_fails_alone_among_concurrent_appends(fixture: &Fix
     assert_eq!(fixture.store.head().await.unwrap(), 3 + 128);
 }
 
-async fn next(subscription: &mut infra::EventStream) -> RecordedEvent {
+pub async fn next(subscription: &mut infra::EventStream) -> RecordedEvent {
     let event = tokio::time::timeout(Duration::from_secs(10), subscription.next()).await;
     event.expect("no event within 10 s").expect("subscription ended").unwrap()
 }

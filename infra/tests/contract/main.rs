@@ -4,6 +4,7 @@
 
 mod cases;
 mod fixture;
+mod import_cases;
 mod ordering;
 
 use fixture::Fixture;
@@ -48,4 +49,9 @@ contract_for_every_backend!(
     streams_of_a_category_are_listed_in_order_and_paged,
     an_event_is_found_by_its_id,
     concurrent_writers_never_make_a_tailing_reader_skip_or_reorder,
+    import_keeps_ids_order_and_versions_after_existing_appends,
+    reimporting_the_same_batch_appends_nothing,
+    an_imported_id_with_other_content_is_refused_and_nothing_is_written,
+    a_non_contiguous_stream_version_is_refused_and_nothing_is_written,
+    a_subscriber_sees_imported_events,
 );
