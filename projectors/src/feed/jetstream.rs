@@ -16,13 +16,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long one pull waits for the first message before asking again.
-const IDLE_PULL: Duration = Duration::from_secs(2);
 /// How far a batch may run ahead of a missing position before the store fills the gap.
 const GAP_PATIENCE: Duration = Duration::from_millis(200);
 
 pub struct JetStreamFeed {
     consumer: jetstream::consumer::Consumer<pull::Config>,
+    /// The long-lived pull (prefetching up to a batch ahead, with heartbeats); reopened after
+    /// an error.
+    messages: Option<pull::Stream>,
+    prefetch: usize,
     store: Arc<dyn EventStore>,
     buffer: BTreeMap<Position, RecordedEvent>,
     unacked: BTreeMap<Position, Vec<jetstream::Message>>,
@@ -60,23 +62,57 @@ impl JetStreamFeed {
             )
             .await
             .map_err(|e| FeedError::Nats(e.to_string()))?;
-        Ok(Self { consumer, store, buffer: BTreeMap::new(), unacked: BTreeMap::new() })
+        Ok(Self {
+            consumer,
+            messages: None,
+            prefetch: max_batch.max(1),
+            store,
+            buffer: BTreeMap::new(),
+            unacked: BTreeMap::new(),
+        })
     }
 
-    /// Pulls what JetStream has (waiting up to `wait` for the first message) into the buffer.
-    async fn pull(&mut self, after: Position, max: usize, wait: Duration) -> Result<usize, FeedError> {
+    /// Moves messages into the buffer: waits for the first (up to `wait` when the buffer already
+    /// holds some), then takes what arrives until `linger` after it or until `max`.
+    async fn pull(
+        &mut self,
+        after: Position,
+        max: usize,
+        wait: Option<Duration>,
+        linger: Duration,
+    ) -> Result<usize, FeedError> {
         let nats = |e: &dyn std::fmt::Display| FeedError::Nats(e.to_string());
-        let mut messages = self
-            .consumer
-            .batch()
-            .max_messages(max.max(1))
-            .expires(wait.max(Duration::from_millis(10)))
-            .messages()
-            .await
-            .map_err(|e| nats(&e))?;
+        if self.messages.is_none() {
+            let stream =
+                self.consumer.stream().max_messages_per_batch(self.prefetch).messages().await.map_err(|e| nats(&e))?;
+            self.messages = Some(stream);
+        }
+        let Some(messages) = self.messages.as_mut() else { return Ok(0) };
         let mut received = 0;
-        while let Some(message) = messages.next().await {
-            let message = message.map_err(|e| nats(&e))?;
+        let mut deadline = wait.map(|w| tokio::time::Instant::now() + w);
+        loop {
+            // `next` is cancel-safe: a timed-out wait leaves the message in the stream.
+            let next = match deadline {
+                Some(at) => match tokio::time::timeout_at(at, messages.next()).await {
+                    Ok(next) => next,
+                    Err(_) => break,
+                },
+                None => messages.next().await,
+            };
+            let message = match next {
+                Some(Ok(message)) => message,
+                Some(Err(error)) => {
+                    self.messages = None;
+                    return Err(nats(&error));
+                }
+                None => {
+                    self.messages = None;
+                    break;
+                }
+            };
+            if received == 0 {
+                deadline = Some(tokio::time::Instant::now() + linger);
+            }
             let sequence = message.info().map(|i| i.stream_sequence).unwrap_or(0);
             let event: RecordedEvent = serde_json::from_slice(&message.payload)
                 .map_err(|e| FeedError::Malformed { sequence, reason: e.to_string() })?;
@@ -120,8 +156,8 @@ impl Feed for JetStreamFeed {
         self.buffer.retain(|&p, _| p > after);
         let started = tokio::time::Instant::now();
         loop {
-            let wait = if self.buffer.is_empty() { IDLE_PULL } else { linger };
-            self.pull(after, max.saturating_sub(self.buffer.len()).max(1), wait).await?;
+            let wait = if self.buffer.is_empty() { None } else { Some(GAP_PATIENCE) };
+            self.pull(after, max.saturating_sub(self.buffer.len()).max(1), wait, linger).await?;
             let batch = self.contiguous_run(after, max);
             if !batch.is_empty() {
                 return Ok(batch);
