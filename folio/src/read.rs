@@ -3,6 +3,7 @@
 use crate::cli::{ReadArgs, StoreArgs};
 use crate::error::CliError;
 use infra::EventStore;
+use projectors::feed::{SharedFeed, SharedLog};
 use projectors::{all_projections, Feed, Notifier, Projection, ReadStore, Runner, RunnerConfig};
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,14 +75,21 @@ impl Projectors {
         Ok(Self { stop, tasks })
     }
 
-    /// Embedded: every projection tails the event store.
+    /// Embedded: every projection reads one shared tail of the event store.
     pub async fn embedded(
         store: Arc<dyn EventStore>,
         read: &ReadStore,
         notifier: Notifier,
         config: RunnerConfig,
     ) -> Result<Self, CliError> {
-        Self::start(all_projections(), read, notifier, config, StoreFeeds(store)).await
+        let projections = all_projections();
+        let mut lowest = u64::MAX;
+        for projection in &projections {
+            lowest = lowest.min(read.checkpoint(projection.name()).await.map_err(projectors::RunnerError::from)?);
+        }
+        let feeds = SharedLog::start(store, &projections, lowest, config.batch_size, config.linger);
+        let feeds = SharedFeeds(projections.iter().map(|p| p.name()).zip(feeds).collect());
+        Self::start(projections, read, notifier, config, feeds).await
     }
 
     /// Asks every runner to stop after its current batch and waits for them.
@@ -103,15 +111,16 @@ pub trait AsyncFeedFactory: Send {
     async fn make(&mut self, projection: &str) -> Result<Box<dyn Feed>, CliError>;
 }
 
-/// Feeds that tail the event store (embedded profile).
-#[derive(Clone)]
-#[allow(missing_debug_implementations)] // an event store is not Debug
-pub struct StoreFeeds(pub Arc<dyn EventStore>);
+/// The feeds of one shared read of the event log (embedded profile), by projection.
+#[derive(Debug)]
+pub struct SharedFeeds(Vec<(&'static str, SharedFeed)>);
 
 #[async_trait::async_trait]
-impl AsyncFeedFactory for StoreFeeds {
-    async fn make(&mut self, _projection: &str) -> Result<Box<dyn Feed>, CliError> {
-        Ok(Box::new(projectors::StoreFeed::new(self.0.clone())))
+impl AsyncFeedFactory for SharedFeeds {
+    async fn make(&mut self, projection: &str) -> Result<Box<dyn Feed>, CliError> {
+        let index = self.0.iter().position(|(name, _)| *name == projection);
+        let (_, feed) = self.0.remove(index.ok_or_else(|| CliError::UnknownProjection(projection.to_owned()))?);
+        Ok(Box::new(feed))
     }
 }
 

@@ -24,11 +24,16 @@ pub async fn run(
     store: Arc<dyn EventStore>,
     read: &ReadStore,
     config: RunnerConfig,
+    only: &[String],
 ) -> Result<Value, Box<dyn std::error::Error>> {
     let head = store.head().await?;
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for projection in all_projections() {
+    let projections: Vec<_> =
+        all_projections().into_iter().filter(|p| only.is_empty() || only.iter().any(|o| o == p.name())).collect();
+    // Each projection reads the log on its own, so one projection's heavy stretch (content's
+    // million items) overlaps another's (engagement's views); a shared read would serialize them.
+    for projection in projections {
         let feed = Box::new(StoreFeed::new(store.clone()));
         let mut runner = Runner::new(projection, read.clone(), feed, None, config).await?;
         tasks.push(tokio::spawn(async move {

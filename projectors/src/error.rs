@@ -53,6 +53,6 @@ pub enum RunnerError {
     Feed(#[from] crate::feed::FeedError),
     #[error("the checkpoint moved to {0} under this runner")]
     CheckpointMoved(Position),
-    #[error("the feed delivered position {got} after {after}: events are missing")]
-    Gap { after: Position, got: Position },
+    #[error("the feed delivered position {got} after {after}, out of order or beyond its batch")]
+    OutOfOrder { after: Position, got: Position },
 }

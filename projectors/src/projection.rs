@@ -19,13 +19,14 @@ pub struct Decoded {
 }
 
 impl Decoded {
-    pub fn decode(recorded: &RecordedEvent) -> Result<Self, events::DecodeError> {
+    /// Decodes (and upcasts) a stored event, consuming it: its JSON is moved, not copied.
+    pub fn decode(recorded: RecordedEvent) -> Result<Self, events::DecodeError> {
         Ok(Self {
             position: recorded.position,
             event_id: recorded.event_id,
             stream_version: recorded.stream_version,
             recorded_at: recorded.recorded_at,
-            event: DomainEvent::from_recorded(recorded)?,
+            event: DomainEvent::from_stored(&recorded.event_type, recorded.schema_version, recorded.data)?,
         })
     }
 }

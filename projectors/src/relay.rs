@@ -11,7 +11,7 @@
 //!   only come from a message JetStream refused, and projectors repair gaps from the store.
 
 use crate::bus::{self, HEADER_EVENT_TYPE, HEADER_POSITION, HEADER_REQUEST_ID, HEADER_STREAM};
-use crate::feed::{Feed, FeedError, StoreFeed};
+use crate::feed::{FeedError, StoreFeed};
 use crate::read_store::ReadStore;
 use async_nats::jetstream::{self, message::PublishMessage};
 use events::{Position, RecordedEvent};
@@ -82,7 +82,7 @@ impl Relay {
                 return Ok(());
             }
             let batch = tokio::select! {
-                batch = self.feed.next_batch(self.position, self.config.window, Duration::from_millis(1)) => batch?,
+                batch = self.feed.next_events(self.position, self.config.window, Duration::from_millis(1)) => batch?,
                 _ = stop.changed() => return Ok(()),
             };
             self.publish_until_acked(&batch).await?;
@@ -92,7 +92,7 @@ impl Relay {
     /// Publishes what is in the log until the relay reaches `target` (tests drain with this).
     pub async fn run_until(&mut self, target: Position) -> Result<Position, crate::RunnerError> {
         while self.position < target {
-            let batch = self.feed.next_batch(self.position, self.config.window, Duration::from_millis(1)).await?;
+            let batch = self.feed.next_events(self.position, self.config.window, Duration::from_millis(1)).await?;
             self.publish_until_acked(&batch).await?;
         }
         Ok(self.position)

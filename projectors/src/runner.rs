@@ -11,7 +11,7 @@
 //! - Acks go out only after the commit.
 
 use crate::error::{ApplyError, RunnerError};
-use crate::feed::Feed;
+use crate::feed::{Batch, Feed};
 use crate::notices::{ChangeNotice, Notifier};
 use crate::projection::{Applied, Decoded, Projection};
 use crate::read_store::{ParkedEvent, ReadStore};
@@ -128,17 +128,22 @@ impl Runner {
         Ok(self.checkpoint)
     }
 
-    async fn process(&mut self, batch: Vec<RecordedEvent>) -> Result<(), RunnerError> {
-        let batch: Vec<RecordedEvent> = batch.into_iter().filter(|e| e.position > self.checkpoint).collect();
-        let Some(last) = batch.last() else { return Ok(()) };
-        let (upto, last_at) = (last.position, last.recorded_at);
-        for (expected, event) in (self.checkpoint + 1..).zip(&batch) {
-            if event.position != expected {
-                return Err(RunnerError::Gap { after: expected - 1, got: event.position });
-            }
+    async fn process(&mut self, batch: Batch) -> Result<(), RunnerError> {
+        let upto = batch.through;
+        if upto <= self.checkpoint {
+            return Ok(());
         }
+        let batch: Vec<RecordedEvent> = batch.events.into_iter().filter(|e| e.position > self.checkpoint).collect();
+        let mut previous = self.checkpoint;
+        for event in &batch {
+            if event.position <= previous || event.position > upto {
+                return Err(RunnerError::OutOfOrder { after: previous, got: event.position });
+            }
+            previous = event.position;
+        }
+        let last_at = batch.last().map(|e| e.recorded_at);
         let prepared: Vec<Prepared> =
-            batch.iter().filter(|e| self.projection.handles(&e.event_type)).map(|e| self.prepare(e)).collect();
+            batch.into_iter().filter(|e| self.projection.handles(&e.event_type)).map(|e| self.prepare(e)).collect();
         let applied = match self.apply_with_retries(prepared, upto, last_at).await {
             Ok(applied) => applied,
             Err(RunnerError::CheckpointMoved(position)) => {
@@ -161,14 +166,15 @@ impl Runner {
         Ok(())
     }
 
-    fn prepare(&self, recorded: &RecordedEvent) -> Prepared {
+    fn prepare(&self, recorded: RecordedEvent) -> Prepared {
+        let (position, event_id, event_type) = (recorded.position, recorded.event_id, recorded.event_type.clone());
         match Decoded::decode(recorded) {
             Ok(decoded) => Prepared::Apply(decoded),
             Err(error) => Prepared::Poison(ParkedEvent {
                 projection: self.name().to_owned(),
-                position: recorded.position,
-                event_id: recorded.event_id,
-                event_type: recorded.event_type.clone(),
+                position,
+                event_id,
+                event_type,
                 error: error.to_string(),
                 attempts: 0,
             }),
@@ -180,7 +186,7 @@ impl Runner {
         &self,
         prepared: Vec<Prepared>,
         upto: Position,
-        last_at: DateTime<Utc>,
+        last_at: Option<DateTime<Utc>>,
     ) -> Result<Applied, RunnerError> {
         let (mut decoded, mut poison) = (Vec::new(), Vec::new());
         for item in prepared {
@@ -190,7 +196,7 @@ impl Runner {
             }
         }
         let from = self.checkpoint;
-        let whole = Step { decoded: &decoded, poison: &poison, from, upto, last_at: Some(last_at) };
+        let whole = Step { decoded: &decoded, poison: &poison, from, upto, last_at };
         match self.commit_retrying(&whole).await? {
             Ok(applied) => return Ok(applied),
             Err(error) => {
@@ -230,7 +236,7 @@ impl Runner {
             at = event.position;
         }
         // The events the projection ignores after the last one applied.
-        self.commit_until_done(&Step::checkpoint(at, upto, Some(last_at))).await?;
+        self.commit_until_done(&Step::checkpoint(at, upto, last_at)).await?;
         Ok(applied)
     }
 

@@ -16,6 +16,10 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The allocator `folio` itself runs with, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 struct Args {
     #[command(subcommand)]
@@ -39,6 +43,9 @@ enum Bench {
         users: u64,
         #[arg(long, default_value_t = 10_000)]
         lookups: u64,
+        /// Only these projections (all by default).
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
     },
     Visibility {
         /// embedded (SQLite store and read models, store tail) or cluster (PostgreSQL, relay,
@@ -117,12 +124,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let config = RunnerConfig { batch_size: args.batch, ..RunnerConfig::default() };
     let result = match &args.bench {
-        Bench::Catchup { database_url, users, lookups } => {
+        Bench::Catchup { database_url, users, lookups, only } => {
             perf::catchup::reset(database_url).await?;
             let store: Arc<dyn EventStore> =
                 Arc::new(PostgresEventStore::connect(database_url, StoreConfig::default()).await?);
             let read = ReadStore::connect_postgres(database_url, 8).await?;
-            let catchup = perf::catchup::run(store, &read, config).await?;
+            let catchup = perf::catchup::run(store, &read, config, only).await?;
             writeln!(std::io::stderr(), "catch-up: {catchup}")?;
             let sizes = perf::catchup::sizes(database_url).await?;
             let lookups = perf::catchup::lookups(&read, *users, *lookups).await?;

@@ -5,7 +5,7 @@
 //! relay restart re-ordered them), that stretch is read from the event store instead. Messages
 //! at or below a committed position are acknowledged; nothing above it is.
 
-use super::{Feed, FeedError};
+use super::{Batch, Feed, FeedError};
 use crate::bus;
 use async_nats::jetstream::{self, consumer::pull, consumer::AckPolicy, consumer::DeliverPolicy};
 use async_trait::async_trait;
@@ -147,12 +147,7 @@ impl JetStreamFeed {
 
 #[async_trait]
 impl Feed for JetStreamFeed {
-    async fn next_batch(
-        &mut self,
-        after: Position,
-        max: usize,
-        linger: Duration,
-    ) -> Result<Vec<RecordedEvent>, FeedError> {
+    async fn next_batch(&mut self, after: Position, max: usize, linger: Duration) -> Result<Batch, FeedError> {
         self.buffer.retain(|&p, _| p > after);
         let started = tokio::time::Instant::now();
         loop {
@@ -160,14 +155,14 @@ impl Feed for JetStreamFeed {
             self.pull(after, max.saturating_sub(self.buffer.len()).max(1), wait, linger).await?;
             let batch = self.contiguous_run(after, max);
             if !batch.is_empty() {
-                return Ok(batch);
+                return Ok(Batch::contiguous(batch, after));
             }
             if !self.buffer.is_empty() && started.elapsed() >= GAP_PATIENCE {
                 // Later positions are here but the next one is not: the store fills the gap.
                 let first_buffered = self.buffer.keys().next().copied().unwrap_or(after + 1);
                 let gap = usize::try_from(first_buffered - after - 1).unwrap_or(max).clamp(1, max);
                 tracing::warn!(after, first_buffered, "gap on NATS; reading it from the event store");
-                return Ok(self.store.read_all(after, gap).await?);
+                return Ok(Batch::contiguous(self.store.read_all(after, gap).await?, after));
             }
         }
     }

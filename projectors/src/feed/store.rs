@@ -1,6 +1,6 @@
 //! The event store's own subscription as a feed.
 
-use super::{Feed, FeedError};
+use super::{Batch, Feed, FeedError};
 use async_trait::async_trait;
 use events::{Position, RecordedEvent};
 use futures_util::StreamExt;
@@ -37,7 +37,18 @@ impl StoreFeed {
 
 #[async_trait]
 impl Feed for StoreFeed {
-    async fn next_batch(
+    async fn next_batch(&mut self, after: Position, max: usize, linger: Duration) -> Result<Batch, FeedError> {
+        Ok(Batch::contiguous(self.next_events(after, max, linger).await?, after))
+    }
+
+    async fn acknowledge(&mut self, _position: Position) -> Result<(), FeedError> {
+        Ok(())
+    }
+}
+
+impl StoreFeed {
+    /// Up to `max` events after `after`, in order, no gap.
+    pub async fn next_events(
         &mut self,
         after: Position,
         max: usize,
@@ -71,9 +82,5 @@ impl Feed for StoreFeed {
             *at = last.position;
         }
         Ok(batch)
-    }
-
-    async fn acknowledge(&mut self, _position: Position) -> Result<(), FeedError> {
-        Ok(())
     }
 }

@@ -82,9 +82,17 @@ impl ReadStore {
     }
 
     /// Opens a write transaction.
+    ///
+    /// On PostgreSQL it commits with `synchronous_commit = off`: a crash may lose the last
+    /// projector commits, but rows and checkpoint are lost together (one transaction), so the
+    /// events are applied again. Read models are rebuildable; the event store keeps its fsync.
     pub async fn begin(&self) -> Result<ReadTx, sqlx::Error> {
         Ok(match self {
-            Self::Postgres(pool) => ReadTx::Postgres(pool.begin().await?),
+            Self::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+                ReadTx::Postgres(tx)
+            }
             Self::Sqlite(pool) => ReadTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
         })
     }

@@ -4,6 +4,7 @@ use crate::dump::{self, dump};
 use crate::fixture::Fixture;
 use crate::world::World;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 fn document(items: &Value, id: uuid::Uuid) -> &Value {
     items.as_array().unwrap().iter().find(|i| i["id"] == json!(id)).map(|i| &i["document"]).unwrap()
@@ -222,4 +223,46 @@ pub async fn events_of_many_streams_interleaved_project_like_one_by_one(f: &Fixt
         runner.run_until(head).await.unwrap();
     }
     dump::assert_same(&dump(&one_by_one).await, &dump(&f.read).await, "one by one vs batched");
+}
+
+pub async fn one_shared_read_of_the_log_builds_the_same_rows_as_private_reads(f: &Fixture) {
+    let w = World::new(f.store.clone());
+    w.blog_types().await;
+    let author = w.create("author", "au", json!({"name": "Au"})).await;
+    for i in 0..40_i64 {
+        let a = w.create("article", &format!("a{i}"), json!({"title": format!("A{i}"), "author": author})).await;
+        w.publish("article", a, i).await;
+        w.view("article", a, "u1", i).await;
+        let c = w.comment("article", a, None, "u2", "first").await;
+        w.comment("article", a, Some(c), "u3", "reply").await;
+    }
+    f.drain().await;
+    let shared = f.another_read_store().await;
+    // Half of the log, all projections at once (the reader waits for the slowest)...
+    let half = f.store.head().await.unwrap() / 2;
+    let projections = projectors::all_projections();
+    let feeds = projectors::feed::SharedLog::start(f.store.clone(), &projections, 0, 7, Duration::from_millis(1));
+    let mut tasks = Vec::new();
+    for (projection, feed) in projections.into_iter().zip(feeds) {
+        let config = crate::fixture::runner_config();
+        let mut runner =
+            projectors::Runner::new(projection, shared.clone(), Box::new(feed), None, config).await.unwrap();
+        tasks.push(tokio::spawn(async move { runner.run_until(half).await.unwrap() }));
+    }
+    for task in tasks {
+        assert!(task.await.unwrap() >= half);
+    }
+    // ...then comments goes back to 0, behind what the next reader hands out, and the rest.
+    let mut tx = shared.begin().await.unwrap();
+    let reset =
+        ["DELETE FROM comments", "UPDATE projection_checkpoints SET position = 0 WHERE projection = 'comments'"];
+    for sql in reset {
+        match &mut tx {
+            projectors::ReadTx::Postgres(tx) => drop(sqlx::query(sql).execute(&mut **tx).await.unwrap()),
+            projectors::ReadTx::Sqlite(tx) => drop(sqlx::query(sql).execute(&mut **tx).await.unwrap()),
+        }
+    }
+    tx.commit().await.unwrap();
+    f.drain_shared_into(&shared).await;
+    dump::assert_same(&dump(&shared).await, &dump(&f.read).await, "shared vs private reads");
 }

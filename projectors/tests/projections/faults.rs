@@ -4,9 +4,9 @@ use crate::dump::{self, dump};
 use crate::fixture::{runner_config, Fixture};
 use crate::world::World;
 use async_trait::async_trait;
-use events::{EventId, ExpectedVersion, Metadata, NewEvent, Position, RecordedEvent, StreamId};
+use events::{EventId, ExpectedVersion, Metadata, NewEvent, Position, StreamId};
 use infra::EventStore;
-use projectors::feed::FeedError;
+use projectors::feed::{Batch, FeedError};
 use projectors::{all_projections, Feed, Runner, StoreFeed};
 use serde_json::json;
 use std::sync::Arc;
@@ -116,8 +116,8 @@ struct Redelivering {
 
 #[async_trait]
 impl Feed for Redelivering {
-    async fn next_batch(&mut self, after: Position, max: usize, _: Duration) -> Result<Vec<RecordedEvent>, FeedError> {
-        Ok(self.store.read_all(after.saturating_sub(5), max + 5).await?)
+    async fn next_batch(&mut self, after: Position, max: usize, _: Duration) -> Result<Batch, FeedError> {
+        Ok(Batch::contiguous(self.store.read_all(after.saturating_sub(5), max + 5).await?, after))
     }
 
     async fn acknowledge(&mut self, _: Position) -> Result<(), FeedError> {

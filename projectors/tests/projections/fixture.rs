@@ -5,6 +5,7 @@ use infra::event_store::postgres::PostgresEventStore;
 use infra::event_store::sqlite::SqliteEventStore;
 use infra::testing::TestDatabase;
 use infra::{EventStore, StoreConfig};
+use projectors::feed::SharedLog;
 use projectors::{all_projections, Projection, ReadStore, Runner, RunnerConfig, StoreFeed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -74,6 +75,26 @@ impl Fixture {
         for projection in all_projections() {
             let mut runner = self.runner(read, projection).await;
             assert_eq!(runner.run_until(head).await.unwrap(), head);
+        }
+    }
+
+    /// Like `drain_into`, with one shared read of the log for every projection.
+    pub async fn drain_shared_into(&self, read: &ReadStore) {
+        let head = self.store.head().await.unwrap();
+        let projections = all_projections();
+        let mut lowest = u64::MAX;
+        for p in &projections {
+            lowest = lowest.min(read.checkpoint(p.name()).await.unwrap());
+        }
+        let feeds = SharedLog::start(self.store.clone(), &projections, lowest, 7, Duration::from_millis(1));
+        let mut tasks = Vec::new();
+        for (projection, feed) in projections.into_iter().zip(feeds) {
+            let config = RunnerConfig { batch_size: 5, ..runner_config() };
+            let mut runner = Runner::new(projection, read.clone(), Box::new(feed), None, config).await.unwrap();
+            tasks.push(tokio::spawn(async move { runner.run_until(head).await.unwrap() }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), head);
         }
     }
 

@@ -45,6 +45,7 @@ on_every_backend!(
     cases::comments_thread_and_hide_removed_ones,
     cases::engagement_counts_once_and_keeps_user_state_and_history,
     cases::events_of_many_streams_interleaved_project_like_one_by_one,
+    cases::one_shared_read_of_the_log_builds_the_same_rows_as_private_reads,
     faults::an_undecodable_event_is_parked_and_the_projection_goes_on,
     faults::an_event_that_cannot_apply_is_retried_then_parked,
     faults::a_projector_dropped_mid_batch_ends_equal_to_a_clean_rebuild,
