@@ -83,8 +83,9 @@ pub async fn sizes(url: &str) -> Result<Value, sqlx::Error> {
     let pool = sqlx::PgPool::connect(url).await?;
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT t.relname::text, \
-                (SELECT count(*) FROM pg_partition_tree(t.oid))::int8 - 1, \
-                (SELECT COALESCE(sum(pg_total_relation_size(p.relid)), 0) FROM pg_partition_tree(t.oid) p)::int8 \
+                (SELECT count(*) FROM pg_inherits i WHERE i.inhparent = t.oid)::int8, \
+                (pg_total_relation_size(t.oid) + (SELECT COALESCE(sum(pg_total_relation_size(i.inhrelid)), 0) \
+                    FROM pg_inherits i WHERE i.inhparent = t.oid))::int8 \
          FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace \
          WHERE n.nspname = $1 AND t.relkind IN ('r', 'p') AND NOT t.relispartition ORDER BY 1",
     )

@@ -93,8 +93,25 @@ impl Runner {
         self.projection.name()
     }
 
-    /// Runs until `stop` turns true; a batch in progress commits first.
-    pub async fn run(mut self, mut stop: watch::Receiver<bool>) -> Result<(), RunnerError> {
+    /// Runs until `stop` turns true; a batch in progress commits first. An error it cannot get
+    /// past is logged and marks the projection `halted` (in `projection_checkpoints`) before it
+    /// is returned.
+    pub async fn run(self, stop: watch::Receiver<bool>) -> Result<(), RunnerError> {
+        let (name, store) = (self.name(), self.store.clone());
+        if let Err(error) = store.set_state(name, "running").await {
+            tracing::warn!(projection = name, %error, "could not record the projection as running");
+        }
+        let result = self.run_loop(stop).await;
+        if let Err(error) = &result {
+            tracing::error!(projection = name, %error, "projector halted");
+            if let Err(error) = store.set_state(name, "halted").await {
+                tracing::error!(projection = name, %error, "could not record the projection as halted");
+            }
+        }
+        result
+    }
+
+    async fn run_loop(mut self, mut stop: watch::Receiver<bool>) -> Result<(), RunnerError> {
         tracing::info!(projection = self.name(), checkpoint = self.checkpoint, "projector running");
         loop {
             if *stop.borrow() {

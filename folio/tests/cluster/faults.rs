@@ -127,6 +127,8 @@ async fn nats_restarted_under_the_relay_loses_and_duplicates_nothing() {
 async fn a_projector_killed_with_sigkill_and_restarted_ends_equal_to_a_clean_rebuild() {
     let cluster = Cluster::start().await;
     writer::define_article(cluster.store.as_ref()).await;
+    let listener = async_nats::connect(cluster.nats.url()).await.unwrap();
+    let mut notices = listener.subscribe(format!("{}.>", projectors::notices::SUBJECT_PREFIX)).await.unwrap();
     let mut relay = cluster.role(&["relay"]);
     let mut projector = cluster.role(&["projector", "--projector-batch", "50"]);
     let traffic = tokio::spawn(writer::write(cluster.store.clone(), 0, 200, Duration::from_millis(5)));
@@ -140,5 +142,10 @@ async fn a_projector_killed_with_sigkill_and_restarted_ends_equal_to_a_clean_reb
     cluster.assert_equal_to_a_clean_rebuild().await;
     relay.terminate();
     projector.terminate();
+    // Change notices went out on core NATS, one per commit, naming what changed.
+    use futures_util::StreamExt;
+    let notice = tokio::time::timeout(Duration::from_secs(5), notices.next()).await.unwrap().unwrap();
+    let notice: projectors::ChangeNotice = serde_json::from_slice(&notice.payload).unwrap();
+    assert!(notice.position > 0 && !notice.projection.is_empty(), "{notice:?}");
     cluster.cleanup().await;
 }

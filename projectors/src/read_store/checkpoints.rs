@@ -81,6 +81,35 @@ impl ReadStore {
         })
     }
 
+    /// Records what a projection is doing: `running`, `halted` (its runner stopped on an error
+    /// it could not get past), or `rebuilding`.
+    pub async fn set_state(&self, projection: &str, state: &str) -> Result<(), sqlx::Error> {
+        match self {
+            Self::Postgres(pool) => {
+                sqlx::query(
+                    "INSERT INTO projection_checkpoints (projection, state) VALUES ($1, $2) \
+                     ON CONFLICT (projection) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
+                )
+                .bind(projection)
+                .bind(state)
+                .execute(pool)
+                .await?;
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query(
+                    "INSERT INTO projection_checkpoints (projection, state, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (projection) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                )
+                .bind(projection)
+                .bind(state)
+                .bind(micros(Utc::now()))
+                .execute(pool)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Events `projection` parked, oldest first.
     pub async fn parked(&self, projection: &str) -> Result<Vec<ParkedEvent>, sqlx::Error> {
         const SQL: &str = "SELECT position, event_id, event_type, error, attempts FROM projection_parked \

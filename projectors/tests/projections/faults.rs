@@ -149,3 +149,34 @@ pub async fn redelivered_events_change_nothing(f: &Fixture) {
     f.drain_into(&clean).await;
     dump::assert_same(&dump(&f.read).await, &dump(&clean).await, "redelivered vs clean");
 }
+
+/// A broken feed: hands out an event beyond the batch it claims.
+struct Broken {
+    store: Arc<dyn EventStore>,
+}
+
+#[async_trait]
+impl Feed for Broken {
+    async fn next_batch(&mut self, after: Position, _: usize, _: Duration) -> Result<Batch, FeedError> {
+        let events = self.store.read_all(after, 2).await?;
+        Ok(Batch { events, through: after + 1 })
+    }
+
+    async fn acknowledge(&mut self, _: Position) -> Result<(), FeedError> {
+        Ok(())
+    }
+}
+
+pub async fn a_runner_that_cannot_go_on_stops_and_says_halted(f: &Fixture) {
+    let w = World::new(f.store.clone());
+    w.blog_types().await;
+    let projection = all_projections().remove(0);
+    let name = projection.name();
+    let feed = Box::new(Broken { store: f.store.clone() });
+    let runner = Runner::new(projection, f.read.clone(), feed, None, runner_config()).await.unwrap();
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let error = runner.run(stopped).await.unwrap_err();
+    assert!(matches!(error, projectors::RunnerError::OutOfOrder { .. }), "{error}");
+    let rows = f.read.checkpoints().await.unwrap();
+    assert_eq!(rows.iter().find(|r| r.projection == name).unwrap().state, "halted");
+}

@@ -50,4 +50,5 @@ on_every_backend!(
     faults::an_event_that_cannot_apply_is_retried_then_parked,
     faults::a_projector_dropped_mid_batch_ends_equal_to_a_clean_rebuild,
     faults::redelivered_events_change_nothing,
+    faults::a_runner_that_cannot_go_on_stops_and_says_halted,
 );
