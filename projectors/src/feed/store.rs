@@ -28,11 +28,31 @@ impl StoreFeed {
 
     fn stream_after(&mut self, after: Position) -> &mut EventStream {
         if self.live.as_ref().is_none_or(|(at, _)| *at != after) {
-            self.live = Some((after, self.store.subscribe_all(after)));
+            self.live = Some((after, prefetched(self.store.subscribe_all(after))));
         }
         let (_, stream) = self.live.get_or_insert_with(|| (after, futures_util::stream::empty().boxed()));
         stream
     }
+}
+
+/// Events read ahead of the runner, so reading and decoding the next page overlaps applying
+/// this one (the catch-up pipeline). The reading task ends when the stream is dropped.
+const READ_AHEAD: usize = 8192;
+
+fn prefetched(mut source: EventStream) -> EventStream {
+    let (sender, receiver) = tokio::sync::mpsc::channel(READ_AHEAD);
+    tokio::spawn(async move {
+        while let Some(item) = source.next().await {
+            let failed = item.is_err();
+            if sender.send(item).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    })
+    .boxed()
 }
 
 #[async_trait]
