@@ -49,9 +49,10 @@ fn prefetched(mut source: EventStream) -> EventStream {
             }
         }
     });
-    futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    })
+    futures_util::stream::unfold(
+        receiver,
+        |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) },
+    )
     .boxed()
 }
 
