@@ -55,7 +55,7 @@ async fn read(
     page: usize,
     linger: Duration,
     wants: Vec<Arc<dyn Projection>>,
-    mut senders: Vec<Option<mpsc::Sender<Result<Batch, String>>>>,
+    mut senders: Vec<Option<mpsc::Sender<Batch>>>,
 ) {
     while senders.iter().any(Option::is_some) {
         let events = match log.next_events(after, page, linger).await {
@@ -81,7 +81,7 @@ async fn read(
         }
         for (slot, events) in senders.iter_mut().zip(batches) {
             if let Some(sender) = slot {
-                if sender.send(Ok(Batch { events, through })).await.is_err() {
+                if sender.send(Batch { events, through }).await.is_err() {
                     *slot = None;
                 }
             }
@@ -91,7 +91,7 @@ async fn read(
 
 /// One projection's view of a [`SharedLog`].
 pub struct SharedFeed {
-    pages: mpsc::Receiver<Result<Batch, String>>,
+    pages: mpsc::Receiver<Batch>,
     /// Everything up to here came through `pages`.
     handed_out: Position,
     /// A page received but not yet handed out (it would have overfilled a batch).
@@ -107,14 +107,10 @@ impl std::fmt::Debug for SharedFeed {
 }
 
 impl SharedFeed {
-    async fn next_page(&mut self) -> Result<Option<Batch>, FeedError> {
-        if let Some(page) = self.pending.take() {
-            return Ok(Some(page));
-        }
-        match self.pages.recv().await {
-            Some(Ok(page)) => Ok(Some(page)),
-            Some(Err(error)) => Err(FeedError::Nats(error)),
-            None => Ok(None),
+    async fn next_page(&mut self) -> Option<Batch> {
+        match self.pending.take() {
+            Some(page) => Some(page),
+            None => self.pages.recv().await,
         }
     }
 }
@@ -136,12 +132,11 @@ impl Feed for SharedFeed {
         loop {
             let page = if batch.through > after {
                 match self.pages.try_recv() {
-                    Ok(Ok(page)) => page,
-                    Ok(Err(error)) => return Err(FeedError::Nats(error)),
+                    Ok(page) => page,
                     Err(_) => break,
                 }
             } else {
-                match self.next_page().await? {
+                match self.next_page().await {
                     Some(page) => page,
                     None => break,
                 }
