@@ -4,11 +4,9 @@
 
 use events::payloads::{ApiKeyIssued, ApiKeyRevoked, Role};
 use events::{Category, DomainEvent, StreamId, StreamIdError};
-use sha2::{Digest, Sha256};
-use std::fmt::Write;
 use uuid::Uuid;
 
-pub const PREFIX: &str = "folio";
+pub use events::api_key::{hex, parse, secret_matches, sha256_hex, PREFIX};
 
 /// A key's state, folded from its stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,14 +61,6 @@ pub fn stream(key_id: Uuid) -> Result<StreamId, StreamIdError> {
     StreamId::new(&category, key_id)
 }
 
-/// Splits a presented key into its id and secret; `None` if it is not shaped like one of ours.
-pub fn parse(token: &str) -> Option<(Uuid, &str)> {
-    let rest = token.strip_prefix(PREFIX)?.strip_prefix('_')?;
-    let (id, secret) = rest.split_once('_')?;
-    let well_formed = id.len() == 32 && secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit());
-    well_formed.then(|| Uuid::try_parse(id).ok().map(|id| (id, secret))).flatten()
-}
-
 /// A new key: the event to append and the key to show once. `random` must come from the OS.
 pub fn issue(key_id: Uuid, role: Role, label: Option<String>, random: [u8; 32]) -> (DomainEvent, String) {
     let secret = hex(&random);
@@ -80,26 +70,6 @@ pub fn issue(key_id: Uuid, role: Role, label: Option<String>, random: [u8; 32]) 
 
 pub fn revoke(key_id: Uuid) -> DomainEvent {
     DomainEvent::ApiKeyRevoked(ApiKeyRevoked { key_id })
-}
-
-pub(crate) fn sha256_hex(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
-}
-
-/// Whether `secret` hashes to `secret_sha256` (compared in constant time).
-pub fn secret_matches(secret_sha256: &str, secret: &str) -> bool {
-    constant_time_eq(secret_sha256.as_bytes(), sha256_hex(secret).as_bytes())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! - [`domain`]: [`DomainEvent`], the closed set of events, and its stored form.
 //! - [`upcast`]: turning older stored schema versions into the current one on read.
 
+pub mod api_key;
 pub mod domain;
 pub mod envelope;
 pub mod names;

@@ -29,6 +29,8 @@ pub enum Command {
     Relay(RelayArgs),
     /// Cluster role: build the read models from NATS JetStream.
     Projector(ProjectorArgs),
+    /// Cluster role: serve reads (lists, search, detail, comments, users) from the read models.
+    QueryApi(QueryApiArgs),
     /// Fill the event store with a dataset: a small demo blog, or shared/bench/DATASET.md's bench data.
     Seed(SeedArgs),
 }
@@ -88,6 +90,8 @@ pub struct ServeArgs {
     #[arg(long, env = "FOLIO_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
     pub max_body_bytes: u64,
     #[command(flatten)]
+    pub query: QueryArgs,
+    #[command(flatten)]
     pub read: ReadArgs,
     #[command(flatten)]
     pub store: StoreArgs,
@@ -109,6 +113,54 @@ pub struct ReadArgs {
     /// How long (milliseconds) a projector batch waits to fill once its first event arrived.
     #[arg(long, env = "FOLIO_PROJECTOR_LINGER_MS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=10_000))]
     pub projector_linger_ms: u64,
+}
+
+/// The query API's settings.
+#[derive(Debug, Clone, Args)]
+pub struct QueryArgs {
+    /// Response cache size in MiB; 0 turns the cache off.
+    #[arg(long, env = "FOLIO_QUERY_CACHE_MB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(0..=65_536))]
+    pub query_cache_mb: u32,
+    /// `max-age` (seconds) of Cache-Control on public reads; the cache itself never serves a
+    /// response its notices made stale.
+    #[arg(long, env = "FOLIO_QUERY_MAX_AGE", default_value_t = 0)]
+    pub query_max_age: u32,
+    /// Longest (milliseconds) a read waits for its Folio-Min-Position before 503.
+    #[arg(long, env = "FOLIO_QUERY_MIN_POSITION_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub query_min_position_timeout_ms: u64,
+    /// Secret that signs list cursors; by default one stored in the read models (made on first
+    /// start) so every replica shares it.
+    #[arg(long, env = "FOLIO_QUERY_CURSOR_SECRET", hide_env_values = true)]
+    pub query_cursor_secret: Option<String>,
+}
+
+impl QueryArgs {
+    pub fn config(&self) -> query_api::QueryConfig {
+        query_api::QueryConfig {
+            cache_bytes: self.query_cache_mb as usize * 1024 * 1024,
+            cache_max_age: self.query_max_age,
+            min_position_timeout: std::time::Duration::from_millis(self.query_min_position_timeout_ms),
+            cursor_secret: self.query_cursor_secret.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct QueryApiArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FOLIO_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, env = "FOLIO_PORT", default_value_t = 8081)]
+    pub port: u16,
+    #[command(flatten)]
+    pub query: QueryArgs,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -10,6 +10,7 @@ pub struct Document(String);
 impl Document {
     pub fn build() -> Self {
         let mut document = command_api::http::openapi::CommandApiDoc::openapi();
+        document.merge(query_api::http::openapi::QueryApiDoc::openapi());
         document.merge(infra::http::health::HealthDoc::openapi());
         document.info.title = "Folio".into();
         document.info.version = env!("CARGO_PKG_VERSION").into();

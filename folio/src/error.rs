@@ -22,6 +22,10 @@ pub enum CliError {
     ReadModels(#[from] projectors::RunnerError),
     #[error("cannot connect to NATS at {url}")]
     Nats { url: String, source: async_nats::ConnectError },
+    #[error("the query API cannot start")]
+    Query(#[from] query_api::QueryError),
+    #[error("cannot subscribe to change notices: {0}")]
+    Subscribe(String),
     #[error("unknown projection {0:?} (see `folio projections status`)")]
     UnknownProjection(String),
 }

@@ -5,6 +5,7 @@ pub mod docs;
 pub mod error;
 pub mod keys;
 pub mod migrate;
+pub mod query;
 pub mod read;
 pub mod roles;
 pub mod seed;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keys(cli::KeysCommand::Create(args)) => keys::create(args).await,
         Command::Relay(args) => roles::relay(args).await,
         Command::Projector(args) => roles::projector(args).await,
+        Command::QueryApi(args) => crate::query::run(args).await,
         Command::Seed(args) => seed::run::run(args).await.map(|_| ()),
     }
 }

@@ -7,6 +7,7 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use infra::EventStore;
 use projectors::{ChangeNotice, Notifier, ReadStore, RunnerConfig};
+use query_api::{QueryConfig, QueryState};
 use std::io::Write;
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -31,17 +32,46 @@ impl Application {
         let read = crate::read::open(&args.read, &args.store).await?;
         let limits =
             command_api::http::Limits { max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX) };
-        let mut app = Self::with_limits(&args.host, args.port, store, limits)?;
-        app.start_projectors(read, crate::read::runner_config(&args.read)).await?;
-        Ok(app)
+        let runner = crate::read::runner_config(&args.read);
+        Self::assemble(&args.host, args.port, store, limits, Some((read, args.query.config(), runner))).await
     }
 
-    /// Runs every projection in this process, tailing the event store into `read`.
-    pub async fn start_projectors(&mut self, read: ReadStore, config: RunnerConfig) -> Result<(), CliError> {
+    /// Every role in one process: the command API, the query API over `read`, and every
+    /// projector tailing the event store into `read`.
+    pub async fn with_read_models(
+        host: &str,
+        port: u16,
+        store: Arc<dyn EventStore>,
+        read: ReadStore,
+        query: QueryConfig,
+        runner: RunnerConfig,
+    ) -> Result<Self, CliError> {
+        Self::assemble(host, port, store, command_api::http::Limits::default(), Some((read, query, runner))).await
+    }
+
+    /// The command API alone (no read side).
+    pub fn with_store(host: &str, port: u16, store: Arc<dyn EventStore>) -> Result<Self, CliError> {
+        Self::server(host, port, store, command_api::http::Limits::default(), None)
+    }
+
+    async fn assemble(
+        host: &str,
+        port: u16,
+        store: Arc<dyn EventStore>,
+        limits: command_api::http::Limits,
+        read: Option<(ReadStore, QueryConfig, RunnerConfig)>,
+    ) -> Result<Self, CliError> {
+        let Some((read, query, runner)) = read else { return Self::server(host, port, store, limits, None) };
         let notifier = Notifier::local(1024);
-        let running = Projectors::embedded(self.store.clone(), &read, notifier.clone(), config).await?;
-        self.read = Some((read, notifier, running));
-        Ok(())
+        let state = crate::query::state(&read, query).await?;
+        // Subscribed before any projector starts, so no notice is missed.
+        if let Some(notices) = notifier.subscribe() {
+            crate::query::follow_local(state.clone(), notices);
+        }
+        let mut app = Self::server(host, port, store, limits, Some(state))?;
+        let running = Projectors::embedded(app.store.clone(), &read, notifier.clone(), runner).await?;
+        app.read = Some((read, notifier, running));
+        Ok(app)
     }
 
     /// The read models, when projectors run in this process.
@@ -54,15 +84,12 @@ impl Application {
         self.read.as_ref().and_then(|(_, notifier, _)| notifier.subscribe())
     }
 
-    pub fn with_store(host: &str, port: u16, store: Arc<dyn EventStore>) -> Result<Self, CliError> {
-        Self::with_limits(host, port, store, command_api::http::Limits::default())
-    }
-
-    pub fn with_limits(
+    fn server(
         host: &str,
         port: u16,
         store: Arc<dyn EventStore>,
         limits: command_api::http::Limits,
+        query: Option<web::Data<QueryState>>,
     ) -> Result<Self, CliError> {
         let address = format!("{host}:{port}");
         let bind_error = |source| CliError::Bind { address: address.clone(), source };
@@ -76,6 +103,7 @@ impl Application {
         let shared = store.clone();
         let store = web::Data::new(store);
         let server = HttpServer::new(move || {
+            let query = query.clone();
             App::new()
                 .wrap(actix_web::middleware::from_fn(infra::http::request_id::assign))
                 .app_data(store.clone())
@@ -84,6 +112,12 @@ impl Application {
                 .configure(crate::docs::configure)
                 .configure(query_api::configure_health)
                 .configure(command_api::http::configure(limits))
+                .configure(move |config| {
+                    if let Some(query) = query {
+                        config.app_data(query);
+                        query_api::http::configure(config);
+                    }
+                })
         })
         .listen(listener)
         .map_err(bind_error)?

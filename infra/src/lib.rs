@@ -5,6 +5,7 @@
 
 pub mod event_store;
 pub mod http;
+pub mod notices;
 pub mod testing;
 
 pub use event_store::{

@@ -4,54 +4,16 @@
 
 use crate::projection::Applied;
 use events::Position;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+pub use infra::notices::{ChangeNotice, MAX_LISTED};
 use tokio::sync::broadcast;
-use uuid::Uuid;
+
+/// The notice of one committed batch of `projection`.
+pub fn notice_of(projection: &str, position: Position, applied: Applied) -> ChangeNotice {
+    ChangeNotice::listing(projection, position, applied.types, applied.items, applied.counters, applied.users)
+}
 
 /// The NATS subject prefix of change notices; the projection's name follows.
 pub const SUBJECT_PREFIX: &str = "folio.changes";
-
-/// Most ids a notice lists; a batch that changed more says `everything` instead (a catch-up
-/// batch would otherwise send megabytes that every cache would scan).
-pub const MAX_LISTED: usize = 1000;
-
-/// One committed batch of one projection.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChangeNotice {
-    pub projection: String,
-    /// Too much changed to list: treat everything this projection feeds as changed.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub everything: bool,
-    /// The projection's checkpoint after the commit: everything up to here is visible.
-    pub position: Position,
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub types: BTreeSet<String>,
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub items: BTreeSet<Uuid>,
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub counters: BTreeSet<Uuid>,
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub users: BTreeSet<String>,
-}
-
-impl ChangeNotice {
-    pub fn new(projection: &str, position: Position, applied: Applied) -> Self {
-        let listed = applied.types.len() + applied.items.len() + applied.counters.len() + applied.users.len();
-        if listed > MAX_LISTED {
-            return Self { projection: projection.to_owned(), everything: true, position, ..Self::default() };
-        }
-        Self {
-            projection: projection.to_owned(),
-            everything: false,
-            position,
-            types: applied.types,
-            items: applied.items,
-            counters: applied.counters,
-            users: applied.users,
-        }
-    }
-}
 
 /// Where notices go. Announcing never fails the projector: a notice that cannot be sent is
 /// logged, and readers that missed one fall back to the checkpoint table (see the query API).

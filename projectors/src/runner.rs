@@ -12,7 +12,7 @@
 
 use crate::error::{ApplyError, RunnerError};
 use crate::feed::{Batch, Feed};
-use crate::notices::{ChangeNotice, Notifier};
+use crate::notices::Notifier;
 use crate::projection::{Applied, Decoded, Projection};
 use crate::read_store::{ParkedEvent, ReadStore};
 use chrono::{DateTime, Utc};
@@ -177,7 +177,7 @@ impl Runner {
         };
         self.checkpoint = upto;
         if let Some(notifier) = &self.notifier {
-            notifier.announce(ChangeNotice::new(self.name(), upto, applied)).await;
+            notifier.announce(crate::notices::notice_of(self.name(), upto, applied)).await;
         }
         self.feed.lock().await.acknowledge(upto).await?;
         Ok(())

@@ -11,6 +11,7 @@ mod idempotency;
 mod keys;
 mod matrix;
 mod openapi;
+mod query;
 mod read_models;
 mod scheduler;
 mod support;
@@ -42,6 +43,44 @@ macro_rules! on_every_backend {
         }
     };
 }
+
+/// Cases that read what the projectors built: `TestApp::with_read_models` on each profile.
+macro_rules! on_every_read_backend {
+    ($($module:ident :: $case:ident),* $(,)?) => {
+        mod read_sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let app = crate::TestApp::with_read_models(false).await;
+                    crate::query::$module::$case(&app).await;
+                    app.cleanup().await;
+                }
+            )*
+        }
+        mod read_postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let app = crate::TestApp::with_read_models(true).await;
+                    crate::query::$module::$case(&app).await;
+                    app.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+on_every_read_backend!(
+    lists::lists_are_newest_first_and_page_by_cursor_without_gaps_or_repeats,
+    lists::lists_filter_by_relations_subtrees_values_and_search,
+    reads::detail_by_id_or_slug_carries_counters_and_respects_the_audience,
+    reads::comments_come_threaded_and_paged,
+    reads::a_users_history_and_state_are_for_sites_and_staff,
+    bad_input::each_kind_of_bad_read_input_has_its_code,
+    bad_input::hostile_strings_in_any_parameter_are_answered_not_executed,
+    cache::a_change_is_never_served_stale_after_its_notice,
+    explain::the_main_read_shapes_never_scan_a_whole_table,
+);
 
 on_every_backend!(
     auth::missing_malformed_unknown_and_revoked_keys_are_401,

@@ -76,10 +76,22 @@ impl TestApp {
         read: Option<ReadStore>,
     ) -> Self {
         let admin = issue_key(store.as_ref(), Role::Admin).await;
-        let mut app = Application::with_store("127.0.0.1", 0, store.clone()).unwrap();
-        if let Some(read) = &read {
-            app.start_projectors(read.clone(), RunnerConfig::default()).await.unwrap();
-        }
+        let app = match &read {
+            Some(read) => Application::with_read_models(
+                "127.0.0.1",
+                0,
+                store.clone(),
+                read.clone(),
+                query_api::QueryConfig {
+                    min_position_timeout: std::time::Duration::from_secs(1),
+                    ..query_api::QueryConfig::default()
+                },
+                RunnerConfig::default(),
+            )
+            .await
+            .unwrap(),
+            None => Application::with_store("127.0.0.1", 0, store.clone()).unwrap(),
+        };
         let notices = app.notices();
         let url = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());

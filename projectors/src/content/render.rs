@@ -9,6 +9,8 @@
 //!   publish_at?, archived_at?, path?, <fields>}`, where a reference is the target's embed, and a
 //!   target that is unknown renders as `{"id": ...}`.
 //! - Relation rows: one per reference, plus one per ancestor of a tree target (depth 1, 2, ...).
+//! - Value rows: one per filterable or sortable scalar field that has a value, and one (with
+//!   neither `num` nor `txt`) per sortable field that has none.
 
 use super::item::Item;
 use crate::time::render as render_time;
@@ -118,9 +120,14 @@ pub fn render(item: &Item, definition: Option<&TypeDefinition>, embeds: &dyn Fn(
     let fields = definition.map_or(&no_fields, |d| &d.fields);
     for field in fields {
         let name = field.name.as_str();
-        let Some(value) = item.fields.get(name) else {
+        let Some(value) = item.fields.get(name).filter(|v| !v.is_null()) else {
             if matches!(field.kind, FieldKind::Parent) {
                 is_tree = true;
+            }
+            // A sortable field without a value still gets its row (null), so a list sorted by
+            // it is one index range that includes the items lacking it (they sort lowest).
+            if field.sortable {
+                values.push(ValueRow { field: name.to_owned(), num: None, txt: None });
             }
             continue;
         };

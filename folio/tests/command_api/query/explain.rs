@@ -1,0 +1,97 @@
+//! The main read shapes are index reads: EXPLAIN the statements the API runs and fail on a
+//! full scan of a large table (PostgreSQL with sequential scans priced out; SQLite's plan).
+
+use super::blog;
+use crate::support::TestApp;
+use query_api::plan::{self, Audience};
+use query_api::request::cursor::{Cursor, KeyValue};
+use query_api::request::params;
+use query_api::sql::{list, lookups};
+
+const LARGE: [&str; 6] = ["content_items", "content_refs", "content_values", "user_items", "comments", "item_counters"];
+
+fn full_scans(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|line| {
+            let postgres = line.contains("Seq Scan") && LARGE.iter().any(|t| line.contains(t));
+            // SQLite: "SCAN ci" is a full scan, "SCAN ci USING INDEX ..." walks an index.
+            let sqlite = line.trim_start().starts_with("SCAN ")
+                && !line.contains("USING INDEX")
+                && !line.contains("USING COVERING INDEX")
+                && !line.contains("VIRTUAL TABLE")
+                && !line.contains("SCAN m")
+                && !line.contains("SUBQUERY")
+                && !line.contains("SCAN u");
+            postgres || sqlite
+        })
+        .cloned()
+        .collect()
+}
+
+pub async fn the_main_read_shapes_never_scan_a_whole_table(app: &TestApp) {
+    let blog = blog::write(app, 4, 1).await;
+    let db = folio::query::read_db(app.read.as_ref().unwrap());
+    let dialect = db.dialect();
+    let definition = query_api::catalog::Catalog::default().get(&db, "article").await.unwrap();
+    let plan_of = |query: &str, audience: Audience| {
+        let params = params::parse_list(query).unwrap();
+        plan::plan("article", &definition, audience, &params).unwrap()
+    };
+    let at = Cursor { key: KeyValue::Int(1_700_000_000_000_000), id: uuid::Uuid::now_v7() };
+    let shapes = vec![
+        ("list20 newest", list::page(dialect, &plan_of("", Audience::Public), None)),
+        ("list20 at a cursor", list::page(dialect, &plan_of("", Audience::Public), Some(&at))),
+        ("by tag", list::page(dialect, &plan_of(&format!("filter[tags]={}", blog.tags[0]), Audience::Public), None)),
+        (
+            "by tag at a cursor",
+            list::page(dialect, &plan_of(&format!("filter[tags]={}", blog.tags[0]), Audience::Public), Some(&at)),
+        ),
+        (
+            "by category subtree",
+            list::page(dialect, &plan_of(&format!("filter[category]={}", blog.tech), Audience::Public), None),
+        ),
+        ("sorted by a field", list::page(dialect, &plan_of("sort=-rating", Audience::Public), None)),
+        (
+            "sorted by a field at a cursor",
+            list::page(
+                dialect,
+                &plan_of("sort=rating", Audience::Public),
+                Some(&Cursor { key: KeyValue::Num(3.0), id: uuid::Uuid::now_v7() }),
+            ),
+        ),
+        (
+            "filtered by a value",
+            list::page(dialect, &plan_of("filter[section]=news&filter[rating][gte]=2", Audience::Public), None),
+        ),
+        ("editor list", list::page(dialect, &plan_of("", Audience::Editor), None)),
+        (
+            "detail by slug",
+            lookups::detail(dialect, "article", &lookups::ItemRef::Slug("article-01".into()), &["published"]),
+        ),
+        (
+            "detail by id",
+            lookups::detail(
+                dialect,
+                "article",
+                &lookups::ItemRef::Id(blog.published[0].parse().unwrap()),
+                &["published"],
+            ),
+        ),
+        ("comments", lookups::comments(dialect, "article", blog.published[0].parse().unwrap(), None, 21)),
+        ("history", lookups::history(dialect, "42", None, &["published"], 21)),
+        (
+            "history at a cursor",
+            lookups::history(dialect, "42", Some((1_700_000_000_000_000, uuid::Uuid::now_v7())), &["published"], 21),
+        ),
+        ("user state", lookups::state(dialect, "42", &[uuid::Uuid::now_v7(), uuid::Uuid::now_v7()])),
+    ];
+    for (shape, sql) in shapes {
+        let lines = db.explain(&sql).await.unwrap();
+        assert!(full_scans(&lines).is_empty(), "{shape} scans a whole table:\n{}\n{}", sql.text, lines.join("\n"));
+    }
+    // The driver is the index that yields the requested order.
+    assert_eq!(list::driver_of(&plan_of(&format!("filter[tags]={}", blog.tags[0]), Audience::Public)), "refs");
+    assert_eq!(list::driver_of(&plan_of("sort=-rating", Audience::Public)), "values");
+    assert_eq!(list::driver_of(&plan_of("", Audience::Public)), "items");
+}

@@ -1,0 +1,144 @@
+//! Detail, comments, a user's history and state; who may read what.
+
+use super::blog;
+use crate::support::TestApp;
+use events::payloads::Role;
+use serde_json::json;
+
+pub async fn detail_by_id_or_slug_carries_counters_and_respects_the_audience(app: &TestApp) {
+    let blog = blog::write(app, 3, 1).await;
+    let id = &blog.published[1];
+    for user in ["u1", "u2"] {
+        app.send("POST", &format!("/v1/content/article/{id}/views"), Some(&blog.site), Some(json!({"user": user})))
+            .await;
+    }
+    let liked = app
+        .send("POST", &format!("/v1/content/article/{id}/likes"), Some(&blog.site), Some(json!({"user": "u1"})))
+        .await;
+    let min = liked.body["position"].as_u64().unwrap().to_string();
+    let by_id = app
+        .raw(app.client.get(format!("{}/v1/content/article/{id}", app.url)).header("Folio-Min-Position", &min))
+        .await;
+    assert_eq!(by_id.status, 200, "{}", by_id.body);
+    let data = &by_id.body["data"];
+    assert_eq!((data["id"].as_str(), data["slug"].as_str()), (Some(id.as_str()), Some("article-01")));
+    assert_eq!((data["views"].as_i64(), data["likes"].as_i64(), data["shares"].as_i64()), (Some(2), Some(1), Some(0)));
+    let by_slug = app.send("GET", "/v1/content/article/article-01", None, None).await;
+    assert_eq!(by_slug.body, by_id.body, "by slug, the same document");
+    let picked = app.send("GET", "/v1/content/article/article-01?fields=title,likes", None, None).await;
+    assert_eq!(picked.body, json!({"data": {"id": id, "title": "Article 01", "likes": 1}}));
+
+    let draft = &blog.drafts[0];
+    app.send("GET", &format!("/v1/content/article/{draft}"), None, None).await.problem(404, "not_found");
+    let seen = app.send("GET", &format!("/v1/content/article/{draft}"), Some(&blog.editor), None).await;
+    assert_eq!(seen.body["data"]["status"], "draft", "editors see drafts");
+    app.send("GET", "/v1/content/article/no-such-slug", None, None).await.problem(404, "not_found");
+    app.send("GET", &format!("/v1/content/tag/{id}"), None, None).await.problem(404, "not_found");
+}
+
+pub async fn comments_come_threaded_and_paged(app: &TestApp) {
+    let blog = blog::write(app, 1, 1).await;
+    let path = format!("/v1/content/article/{}/comments", blog.published[0]);
+    let post = |user: &'static str, body: &'static str, parent: Option<String>| {
+        let path = path.clone();
+        let site = blog.site.clone();
+        async move {
+            let mut comment = json!({"user": user, "body": body});
+            if let Some(parent) = parent {
+                comment["parent_id"] = json!(parent);
+            }
+            let reply = app.send("POST", &path, Some(&site), Some(comment)).await;
+            assert_eq!(reply.status, 201, "{}", reply.body);
+            reply.body["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let first = post("u1", "first", None).await;
+    let second = post("u2", "second", None).await;
+    let reply = post("u3", "reply to first", Some(first.clone())).await;
+    let deeper = post("u1", "reply to reply", Some(reply.clone())).await;
+    let removed = post("u4", "to be removed", Some(second.clone())).await;
+    let gone =
+        app.send("DELETE", &format!("/v1/comments/{removed}"), Some(&blog.site), Some(json!({"user": "u4"}))).await;
+    assert!(gone.status < 300, "{}", gone.body);
+    app.wait_for_projections(app.head().await).await;
+
+    let page = app.send("GET", &format!("{path}?limit=3"), None, None).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let ids: Vec<&str> = page.body["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![first.as_str(), reply.as_str(), deeper.as_str()], "depth first, oldest thread first");
+    assert_eq!(page.body["data"][2]["depth"], 2);
+    assert_eq!(page.body["data"][2]["parent"], json!(reply));
+    assert_eq!(page.body["data"][1]["author"], "u3");
+    let cursor = page.body["next"].as_str().unwrap();
+    let rest = app.send("GET", &format!("{path}?limit=3&after={cursor}"), None, None).await;
+    let rest_ids: Vec<&str> = rest.body["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(rest_ids, vec![second.as_str()], "the removed reply is hidden");
+    assert!(rest.body["next"].is_null());
+    let draft_comments = format!("/v1/content/article/{}/comments", blog.drafts[0]);
+    app.send("GET", &draft_comments, None, None).await.problem(404, "not_found");
+    app.send("GET", &format!("{path}?after=forged"), None, None).await.problem(400, "malformed_cursor");
+}
+
+pub async fn a_users_history_and_state_are_for_sites_and_staff(app: &TestApp) {
+    let blog = blog::write(app, 5, 0).await;
+    let view = |i: usize, user: &'static str| {
+        let path = format!("/v1/content/article/{}/views", blog.published[i]);
+        let site = blog.site.clone();
+        async move { app.send("POST", &path, Some(&site), Some(json!({"user": user}))).await }
+    };
+    for i in [0, 3, 1, 3, 4] {
+        view(i, "reader").await;
+    }
+    view(2, "someone-else").await;
+    let bookmark = format!("/v1/content/article/{}/bookmarks", blog.published[1]);
+    let last = app.send("POST", &bookmark, Some(&blog.site), Some(json!({"user": "reader"}))).await;
+    let min = last.body["position"].as_u64().unwrap().to_string();
+
+    let history = app
+        .raw(
+            app.client
+                .get(format!("{}/v1/users/reader/history?limit=2", app.url))
+                .bearer_auth(&blog.site)
+                .header("Folio-Min-Position", &min),
+        )
+        .await;
+    assert_eq!(history.status, 200, "{}", history.body);
+    let items = |body: &serde_json::Value| -> Vec<String> {
+        body["data"].as_array().unwrap().iter().map(|h| h["item"]["id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(
+        items(&history.body),
+        vec![blog.published[4].clone(), blog.published[3].clone()],
+        "most recent view first"
+    );
+    assert_eq!(history.body["data"][1]["views"], 2);
+    assert_eq!(history.body["data"][1]["item"]["title"], "Article 03");
+    let cursor = history.body["next"].as_str().unwrap();
+    let rest =
+        app.send("GET", &format!("/v1/users/reader/history?limit=2&after={cursor}"), Some(&blog.site), None).await;
+    assert_eq!(items(&rest.body), vec![blog.published[1].clone(), blog.published[0].clone()]);
+    assert_eq!(rest.body["data"][0]["bookmarked"], true);
+
+    let asked = format!("{},{},{}", blog.published[1], blog.published[2], blog.published[3]);
+    let state = app.send("GET", &format!("/v1/users/reader/state?items={asked}"), Some(&blog.site), None).await;
+    assert_eq!(state.status, 200, "{}", state.body);
+    let data = &state.body["data"];
+    assert_eq!(
+        (data[&blog.published[1]]["viewed"].clone(), data[&blog.published[1]]["bookmarked"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(data[&blog.published[2]]["viewed"], false, "someone else viewed it, not this user");
+    assert_eq!(data[&blog.published[3]]["views"], 2);
+
+    app.send("GET", "/v1/users/reader/history", None, None).await.problem(401, "missing_credentials");
+    let author = app.key(Role::Author).await;
+    app.send("GET", "/v1/users/reader/history", Some(&author), None).await.problem(403, "forbidden");
+    app.send("GET", "/v1/users/reader/state?items=x", Some(&blog.site), None).await.problem(400, "invalid_value");
+    app.send("GET", "/v1/users/reader/state", Some(&blog.site), None).await.problem(400, "missing_items");
+    let many: Vec<String> = (0..101).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    app.send("GET", &format!("/v1/users/reader/state?items={}", many.join(",")), Some(&blog.site), None)
+        .await
+        .problem(400, "too_many_values");
+    let bogus = "folio_0123456789abcdef0123456789abcdef_".to_owned() + &"0".repeat(64);
+    app.send("GET", "/v1/users/reader/history", Some(&bogus), None).await.problem(401, "invalid_credentials");
+}

@@ -1,0 +1,199 @@
+//! Runs [`Sql`] on the read-model database and decodes rows into backend-neutral values:
+//! ids as [`Uuid`], times as microseconds, booleans as `bool`.
+
+use crate::error::QueryError;
+use crate::sql::{Arg, Dialect, Sql};
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{PgPool, Row, SqlitePool};
+use uuid::Uuid;
+
+/// The read models' database, as the query API reads it. Cheap to clone (a pool).
+#[derive(Debug, Clone)]
+pub enum ReadDb {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// One row, whichever backend it came from.
+pub enum AnyRow {
+    Postgres(PgRow),
+    Sqlite(SqliteRow),
+}
+
+impl std::fmt::Debug for AnyRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Postgres(_) => "AnyRow::Postgres",
+            Self::Sqlite(_) => "AnyRow::Sqlite",
+        })
+    }
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+fn bind_postgres<'q>(text: &'q str, args: &'q [Arg]) -> PgQuery<'q> {
+    let mut query = sqlx::query(text);
+    for arg in args {
+        query = match arg {
+            Arg::Text(t) => query.bind(t.as_str()),
+            Arg::Uuid(u) => query.bind(*u),
+            Arg::F64(f) => query.bind(*f),
+            Arg::I64(i) => query.bind(*i),
+            Arg::Time(t) => query.bind(time_of(*t)),
+            Arg::UuidArray(v) => query.bind(v.as_slice()),
+            Arg::TextArray(v) => query.bind(v.as_slice()),
+            Arg::F64Array(v) => query.bind(v.as_slice()),
+            Arg::TimeArray(v) => query.bind(v.iter().map(|t| time_of(*t)).collect::<Vec<_>>()),
+        };
+    }
+    query
+}
+
+fn bind_sqlite<'q>(text: &'q str, args: &'q [Arg]) -> Result<SqliteQuery<'q>, QueryError> {
+    let mut query = sqlx::query(text);
+    for arg in args {
+        query = match arg {
+            Arg::Text(t) => query.bind(t.as_str()),
+            Arg::Uuid(u) => query.bind(*u),
+            Arg::F64(f) => query.bind(*f),
+            Arg::I64(i) | Arg::Time(i) => query.bind(*i),
+            Arg::UuidArray(_) | Arg::TextArray(_) | Arg::F64Array(_) | Arg::TimeArray(_) => {
+                return Err(QueryError::Corrupt("an array argument on SQLite".into()))
+            }
+        };
+    }
+    Ok(query)
+}
+
+fn time_of(micros: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros).unwrap_or_default()
+}
+
+impl ReadDb {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Self::Postgres(_) => Dialect::Postgres,
+            Self::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    pub async fn fetch(&self, sql: &Sql) -> Result<Vec<AnyRow>, QueryError> {
+        match self {
+            Self::Postgres(pool) => Ok(bind_postgres(&sql.text, &sql.args)
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(AnyRow::Postgres)
+                .collect()),
+            Self::Sqlite(pool) => {
+                Ok(bind_sqlite(&sql.text, &sql.args)?.fetch_all(pool).await?.into_iter().map(AnyRow::Sqlite).collect())
+            }
+        }
+    }
+
+    /// The plan of `sql`, one line per node. On PostgreSQL sequential scans are priced out
+    /// (`enable_seqscan = off`), so a `Seq Scan` left in the plan means no index can serve the
+    /// statement, however small the tables are.
+    pub async fn explain(&self, sql: &Sql) -> Result<Vec<String>, QueryError> {
+        match self {
+            Self::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
+                let text = format!("EXPLAIN {}", sql.text);
+                let rows = bind_postgres(&text, &sql.args).fetch_all(&mut *tx).await?;
+                tx.rollback().await?;
+                rows.iter().map(|r| r.try_get::<String, _>(0).map_err(QueryError::from)).collect()
+            }
+            Self::Sqlite(pool) => {
+                let text = format!("EXPLAIN QUERY PLAN {}", sql.text);
+                let rows = bind_sqlite(&text, &sql.args)?.fetch_all(pool).await?;
+                rows.iter().map(|r| r.try_get::<String, _>(3).map_err(QueryError::from)).collect()
+            }
+        }
+    }
+
+    pub async fn execute(&self, sql: &Sql) -> Result<(), QueryError> {
+        self.fetch(sql).await.map(drop)
+    }
+}
+
+impl AnyRow {
+    pub fn uuid(&self, i: usize) -> Result<Uuid, QueryError> {
+        Ok(match self {
+            Self::Postgres(r) => r.try_get(i)?,
+            Self::Sqlite(r) => r.try_get(i)?,
+        })
+    }
+
+    pub fn opt_uuid(&self, i: usize) -> Result<Option<Uuid>, QueryError> {
+        Ok(match self {
+            Self::Postgres(r) => r.try_get(i)?,
+            Self::Sqlite(r) => r.try_get(i)?,
+        })
+    }
+
+    pub fn text(&self, i: usize) -> Result<String, QueryError> {
+        Ok(match self {
+            Self::Postgres(r) => r.try_get(i)?,
+            Self::Sqlite(r) => r.try_get(i)?,
+        })
+    }
+
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, QueryError> {
+        Ok(match self {
+            Self::Postgres(r) => r.try_get(i)?,
+            Self::Sqlite(r) => r.try_get(i)?,
+        })
+    }
+
+    /// An integer column (NULL as 0: counters without a row yet).
+    pub fn count(&self, i: usize) -> Result<i64, QueryError> {
+        Ok(match self {
+            Self::Postgres(r) => {
+                let v: Option<i64> = match r.try_get::<Option<i64>, _>(i) {
+                    Ok(v) => v,
+                    Err(_) => r.try_get::<Option<i32>, _>(i)?.map(i64::from),
+                };
+                v.unwrap_or(0)
+            }
+            Self::Sqlite(r) => r.try_get::<Option<i64>, _>(i)?.unwrap_or(0),
+        })
+    }
+
+    pub fn opt_f64(&self, i: usize) -> Result<Option<f64>, QueryError> {
+        Ok(match self {
+            Self::Postgres(r) => r.try_get(i)?,
+            Self::Sqlite(r) => r.try_get(i)?,
+        })
+    }
+
+    pub fn opt_bool(&self, i: usize) -> Result<Option<bool>, QueryError> {
+        Ok(match self {
+            Self::Postgres(r) => r.try_get(i)?,
+            Self::Sqlite(r) => r.try_get::<Option<i64>, _>(i)?.map(|v| v != 0),
+        })
+    }
+
+    pub fn bool(&self, i: usize) -> Result<bool, QueryError> {
+        Ok(self.opt_bool(i)?.unwrap_or(false))
+    }
+
+    /// A json column (PostgreSQL's EXPLAIN output) or JSON text.
+    pub fn json(&self, i: usize) -> Result<serde_json::Value, QueryError> {
+        Ok(match self {
+            Self::Postgres(r) => r.try_get::<sqlx::types::Json<serde_json::Value>, _>(i)?.0,
+            Self::Sqlite(r) => serde_json::from_str(&r.try_get::<String, _>(i)?).unwrap_or_default(),
+        })
+    }
+
+    /// A time column as microseconds since the epoch.
+    pub fn opt_time(&self, i: usize) -> Result<Option<i64>, QueryError> {
+        Ok(match self {
+            Self::Postgres(r) => r.try_get::<Option<DateTime<Utc>>, _>(i)?.map(|t| t.timestamp_micros()),
+            Self::Sqlite(r) => r.try_get(i)?,
+        })
+    }
+}

@@ -1,0 +1,111 @@
+//! The path every read takes: who is asking, `Folio-Min-Position`, the cache, then the
+//! database; and the response headers (ETag, 304, Cache-Control).
+
+use crate::cache::{Cached, Dep};
+use crate::error::{BadInput, QueryError};
+use crate::keys::Caller;
+use crate::state::{Freshness, QueryState};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use events::Position;
+use std::future::Future;
+use std::sync::Arc;
+
+pub const MIN_POSITION: &str = "folio-min-position";
+
+/// The projections each kind of read depends on.
+pub const CONTENT: &[&str] = &["content", "engagement"];
+pub const COMMENTS: &[&str] = &["content", "comments"];
+pub const USERS: &[&str] = &["content", "engagement"];
+
+pub async fn caller(state: &QueryState, req: &HttpRequest) -> Result<Caller, QueryError> {
+    let authorization = match req.headers().get(header::AUTHORIZATION) {
+        Some(value) => Some(value.to_str().map_err(|_| QueryError::Unauthorized("invalid_credentials"))?),
+        None => None,
+    };
+    state.keys.caller(&state.db, authorization).await
+}
+
+fn min_position(req: &HttpRequest) -> Result<Option<Position>, BadInput> {
+    let Some(value) = req.headers().get(MIN_POSITION) else { return Ok(None) };
+    let invalid = || BadInput::new("invalid_min_position", "Folio-Min-Position", "a position is a whole number");
+    let text = value.to_str().map_err(|_| invalid())?;
+    text.trim().parse::<Position>().map(Some).map_err(|_| invalid())
+}
+
+/// The normalised request: the audience, the path and the sorted query pairs.
+pub fn cache_key(caller: &Caller, req: &HttpRequest) -> String {
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    pairs.sort();
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("{:?}|{}?{query}", caller.audience(), req.path())
+}
+
+/// Serves a read: from the cache when it is current, else from `build`, which returns the body
+/// and what it depends on.
+pub async fn serve<F, Fut>(
+    state: &QueryState,
+    req: &HttpRequest,
+    caller: &Caller,
+    projections: &[&str],
+    build: F,
+) -> Result<HttpResponse, QueryError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(String, Vec<Dep>), QueryError>>,
+{
+    let freshness = match min_position(req)? {
+        Some(wanted) => state.reach(projections, wanted).await?,
+        None => Freshness::Notified,
+    };
+    let key = cache_key(caller, req);
+    let use_cache = state.cache.enabled() && freshness == Freshness::Notified;
+    if use_cache {
+        if let Some(cached) = state.cache.get(&key) {
+            return Ok(respond(state, req, caller, &cached, true));
+        }
+    }
+    let ticket = state.cache.ticket();
+    let (body, deps) = build().await?;
+    let cached = Arc::new(Cached { etag: etag_of(&body), body: body.into() });
+    if use_cache {
+        state.cache.insert(key, cached.clone(), deps, ticket);
+    }
+    Ok(respond(state, req, caller, &cached, false))
+}
+
+fn etag_of(body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(body.as_bytes());
+    format!("\"{}\"", events::api_key::hex(&digest[..16]))
+}
+
+fn respond(state: &QueryState, req: &HttpRequest, caller: &Caller, cached: &Cached, hit: bool) -> HttpResponse {
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == cached.etag || t.trim() == "*"));
+    let mut response = if matches {
+        HttpResponse::NotModified().finish()
+    } else {
+        HttpResponse::Ok().content_type("application/json").body(cached.body.clone())
+    };
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&cached.etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    let control = match caller.role {
+        None => format!("public, max-age={}", state.config.cache_max_age),
+        Some(_) => "private, no-cache".to_owned(),
+    };
+    if let Ok(control) = HeaderValue::from_str(&control) {
+        headers.insert(header::CACHE_CONTROL, control);
+    }
+    headers.insert(header::VARY, HeaderValue::from_static("Authorization"));
+    headers.insert(
+        header::HeaderName::from_static("folio-cache"),
+        HeaderValue::from_static(if hit { "hit" } else { "miss" }),
+    );
+    response
+}

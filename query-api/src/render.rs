@@ -1,0 +1,164 @@
+//! Responses are assembled from the pre-rendered JSON the projections stored: documents are
+//! copied byte for byte, never parsed into values and serialised again. Counters are spliced in
+//! before the closing brace; a `fields=` selection walks the document's top-level members as raw
+//! slices and copies the chosen ones.
+
+use crate::error::QueryError;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use std::fmt::Write;
+
+/// An item's engagement counters (zero until its first engagement).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub views: i64,
+    pub likes: i64,
+    pub shares: i64,
+    pub bookmarks: i64,
+    pub comments: i64,
+}
+
+impl Counters {
+    fn pairs(&self) -> [(&'static str, i64); 5] {
+        [
+            ("views", self.views),
+            ("likes", self.likes),
+            ("shares", self.shares),
+            ("bookmarks", self.bookmarks),
+            ("comments", self.comments),
+        ]
+    }
+}
+
+/// Top-level members of a JSON object, values left raw.
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MembersVisitor;
+        impl<'de> Visitor<'de> for MembersVisitor {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut members = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
+                    members.push((key, value));
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+/// Appends `document` with its counters to `out`; with `fields`, only those members (and `id`).
+pub fn document(
+    out: &mut String,
+    document: &str,
+    counters: &Counters,
+    fields: Option<&[String]>,
+) -> Result<(), QueryError> {
+    let Some(fields) = fields else {
+        let body = document.trim_end();
+        let inner = body
+            .strip_suffix('}')
+            .ok_or_else(|| QueryError::Corrupt("a stored document is not a JSON object".into()))?;
+        out.push_str(inner);
+        let mut first = inner.trim_end().ends_with('{');
+        for (name, value) in counters.pairs() {
+            out.push_str(if first { "" } else { "," });
+            first = false;
+            let _ = write!(out, "\"{name}\":{value}");
+        }
+        out.push('}');
+        return Ok(());
+    };
+    let members: Members<'_> =
+        serde_json::from_str(document).map_err(|e| QueryError::Corrupt(format!("a stored document: {e}")))?;
+    out.push('{');
+    let mut first = true;
+    for (name, value) in &members.0 {
+        if name == "id" || fields.iter().any(|f| f == name) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            // Keys of stored documents are field names (plain identifiers): no escaping needed,
+            // but serde_json writes the key to stay correct whatever it holds.
+            out.push_str(&serde_json::to_string(name).unwrap_or_default());
+            out.push(':');
+            out.push_str(value.get());
+        }
+    }
+    for (name, value) in counters.pairs() {
+        if fields.iter().any(|f| f == name) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            let _ = write!(out, "\"{name}\":{value}");
+        }
+    }
+    out.push('}');
+    Ok(())
+}
+
+/// A JSON string literal.
+pub fn string(out: &mut String, value: &str) {
+    out.push_str(&serde_json::to_string(value).unwrap_or_default());
+}
+
+/// `"<next cursor>"` or `null`.
+pub fn next(out: &mut String, next: Option<&str>) {
+    match next {
+        Some(token) => string(out, token),
+        None => out.push_str("null"),
+    }
+}
+
+/// An RFC 3339 time (UTC, `Z`, as many fractional digits as needed), as the documents render it.
+pub fn time(out: &mut String, micros: Option<i64>) {
+    match micros.and_then(chrono::DateTime::from_timestamp_micros) {
+        Some(t) => {
+            out.push('"');
+            out.push_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+            out.push('"');
+        }
+        None => out.push_str("null"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"{"id":"a","type":"article","title":"Hi \"there\"","tags":[{"id":"t","name":"x"}],"n":null}"#;
+    const COUNTERS: Counters = Counters { views: 3, likes: 1, shares: 0, bookmarks: 2, comments: 5 };
+
+    #[test]
+    fn counters_are_spliced_into_the_stored_bytes() {
+        let mut out = String::new();
+        document(&mut out, DOC, &COUNTERS, None).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(value["title"], "Hi \"there\"");
+        assert_eq!((value["views"].as_i64(), value["comments"].as_i64()), (Some(3), Some(5)));
+        assert!(out.starts_with(&DOC[..DOC.len() - 1]), "the document's bytes are kept as stored");
+    }
+
+    #[test]
+    fn a_selection_keeps_id_and_the_chosen_members_in_document_order() {
+        let mut out = String::new();
+        let fields = ["views".to_owned(), "tags".to_owned()];
+        document(&mut out, DOC, &COUNTERS, Some(&fields)).unwrap();
+        assert_eq!(out, r#"{"id":"a","tags":[{"id":"t","name":"x"}],"views":3}"#);
+    }
+
+    #[test]
+    fn a_corrupt_document_is_an_error_not_a_panic() {
+        let mut out = String::new();
+        assert!(document(&mut out, "[1]", &COUNTERS, None).is_err());
+        assert!(document(&mut out, "{", &COUNTERS, Some(&[])).is_err());
+    }
+}

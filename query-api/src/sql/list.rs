@@ -1,0 +1,366 @@
+//! A [`ListPlan`] as SQL: one statement that returns a page (one row more than asked, to know
+//! whether there is a next page), and optionally one that counts.
+//!
+//! The statement is driven by the index that yields rows in the requested order, so a page is
+//! one index range however deep the cursor is:
+//! - sorted by a field: `content_values (type, field, status, value, item_id)`;
+//! - newest first with a relation filter (by tag, by category subtree):
+//!   `content_refs (target, field, status, published_at, item_id)`;
+//! - otherwise `content_items (type, status, published_at, id)`.
+//!
+//! NULL sorts lowest. When the key can be NULL the page is the union of two ranges, the rows
+//! with a key and the rows without (each an index range, each limited), in sort order.
+
+use super::{Arg, Dialect, Sql};
+use crate::plan::{Column, Condition, ListPlan, Operand, SortKey, TimeColumn};
+use crate::request::cursor::{Cursor, KeyValue};
+use crate::request::params::Op;
+use crate::request::search;
+use uuid::Uuid;
+
+/// The columns every list statement returns, in this order.
+pub const COLUMNS: &str = "id, document, views, likes, shares, bookmarks, comments, k";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Driver<'a> {
+    Items,
+    Refs { field: &'a str, target: Uuid, consumed: usize },
+    Values { field: &'a str, text: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    WithKey,
+    WithoutKey,
+}
+
+pub fn driver_of(plan: &ListPlan) -> &'static str {
+    match driver(plan) {
+        Driver::Items => "items",
+        Driver::Refs { .. } => "refs",
+        Driver::Values { .. } => "values",
+    }
+}
+
+fn driver(plan: &ListPlan) -> Driver<'_> {
+    if let SortKey::Value { field, text } = &plan.sort.key {
+        return Driver::Values { field, text: *text };
+    }
+    if plan.sort.key == SortKey::Time(TimeColumn::Published) && plan.statuses.len() == 1 && plan.search.is_none() {
+        let relation =
+            plan.conditions.iter().enumerate().find_map(|(i, c)| match (&c.column, c.op, c.operands.as_slice()) {
+                (Column::Relation { field }, Op::Eq, [Operand::Uuid(target)]) => Some((i, field, *target)),
+                _ => None,
+            });
+        if let Some((consumed, field, target)) = relation {
+            return Driver::Refs { field, target, consumed };
+        }
+    }
+    Driver::Items
+}
+
+/// The page statement.
+pub fn page(dialect: Dialect, plan: &ListPlan, cursor: Option<&Cursor>) -> Sql {
+    let driver = driver(plan);
+    let mut sql = Sql::new(dialect);
+    search_cte(&mut sql, plan);
+    let descending = plan.sort.descending;
+    let parts: Vec<Part> = match (plan.sort.nullable, descending) {
+        (false, _) => vec![Part::WithKey],
+        (true, true) => vec![Part::WithKey, Part::WithoutKey],
+        (true, false) => vec![Part::WithoutKey, Part::WithKey],
+    };
+    let cursor_part = cursor.map(|c| if c.key == KeyValue::Null { Part::WithoutKey } else { Part::WithKey });
+    let start = cursor_part.and_then(|p| parts.iter().position(|q| *q == p)).unwrap_or(0);
+    let parts = &parts[start..];
+    let fetch = i64::from(plan.limit) + 1;
+    if let [only] = parts {
+        select(&mut sql, plan, driver, *only, cursor.filter(|_| cursor_part == Some(*only)), None);
+        sql.push(" LIMIT ").bind(Arg::I64(fetch));
+        return sql;
+    }
+    sql.push("SELECT * FROM (");
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("SELECT * FROM (");
+        select(&mut sql, plan, driver, *part, cursor.filter(|_| cursor_part == Some(*part)), Some(i));
+        sql.push(" LIMIT ").bind(Arg::I64(fetch));
+        sql.push(&format!(") AS p{i}"));
+    }
+    let dir = if descending { "DESC" } else { "ASC" };
+    sql.push(&format!(") AS u ORDER BY part, k {dir}, id {dir} LIMIT ")).bind(Arg::I64(fetch));
+    sql
+}
+
+/// The count statement (exact), or its plan (estimate) when `explain`.
+pub fn count(dialect: Dialect, plan: &ListPlan, explain: bool) -> Sql {
+    let mut sql = Sql::new(dialect);
+    if explain {
+        sql.push("EXPLAIN (FORMAT JSON) ");
+    }
+    search_cte(&mut sql, plan);
+    sql.push("SELECT count(*)");
+    from_where(&mut sql, plan, driver(plan));
+    sql
+}
+
+/// SQLite ranks with bm25(), which must run in the FTS query itself: it is materialized first.
+fn search_cte(sql: &mut Sql, plan: &ListPlan) {
+    if let (Dialect::Sqlite, Some(words)) = (sql.dialect, &plan.search) {
+        sql.push("WITH m AS MATERIALIZED (SELECT rowid AS rid, -bm25(content_search, 10.0, 1.0) AS rank FROM content_search WHERE content_search MATCH ")
+            .bind(Arg::Text(search::sqlite_query(words)))
+            .push(") ");
+    }
+}
+
+fn key_expr(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>) {
+    match (&plan.sort.key, driver) {
+        (SortKey::Value { .. }, Driver::Values { text: true, .. }) => sql.push("d.txt"),
+        (SortKey::Value { .. }, _) => sql.push("d.num"),
+        (SortKey::Time(TimeColumn::Published), Driver::Refs { .. }) => sql.push("d.published_at"),
+        (SortKey::Time(column), _) => sql.push("ci.").push(column.column()),
+        (SortKey::Rank, _) => match sql.dialect {
+            Dialect::Sqlite => sql.push("m.rank"),
+            Dialect::Postgres => {
+                let words = plan.search.as_deref().unwrap_or_default();
+                sql.push("ts_rank(ci.search, to_tsquery('simple', ")
+                    .bind(Arg::Text(search::postgres_query(words)))
+                    .push("))::float8")
+            }
+        },
+    };
+}
+
+fn id_expr(driver: Driver<'_>) -> &'static str {
+    match driver {
+        Driver::Items => "ci.id",
+        Driver::Refs { .. } | Driver::Values { .. } => "d.item_id",
+    }
+}
+
+fn select(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>, part: Part, cursor: Option<&Cursor>, tag: Option<usize>) {
+    sql.push("SELECT ci.id AS id, ci.document AS document, c.views AS views, c.likes AS likes, c.shares AS shares, c.bookmarks AS bookmarks, c.comments AS comments, ");
+    key_expr(sql, plan, driver);
+    sql.push(" AS k");
+    if let Some(tag) = tag {
+        sql.push(&format!(", {tag} AS part"));
+    }
+    from_where(sql, plan, driver);
+    let id = id_expr(driver);
+    if plan.sort.nullable {
+        sql.push(" AND ");
+        key_expr(sql, plan, driver);
+        sql.push(if part == Part::WithKey { " IS NOT NULL" } else { " IS NULL" });
+    }
+    let descending = plan.sort.descending;
+    let (lt, dir) = if descending { ("<", "DESC") } else { (">", "ASC") };
+    if let Some(cursor) = cursor {
+        sql.push(" AND ");
+        match &cursor.key {
+            KeyValue::Null => {
+                sql.push(id).push(&format!(" {lt} ")).bind(Arg::Uuid(cursor.id));
+            }
+            key => {
+                sql.push("(");
+                key_expr(sql, plan, driver);
+                sql.push(", ").push(id).push(&format!(") {lt} ("));
+                bind_key(sql, key);
+                sql.push(", ").bind(Arg::Uuid(cursor.id)).push(")");
+            }
+        }
+    }
+    let nulls = match (sql.dialect, descending) {
+        (Dialect::Sqlite, _) => "",
+        (Dialect::Postgres, true) => " NULLS LAST",
+        (Dialect::Postgres, false) => " NULLS FIRST",
+    };
+    sql.push(" ORDER BY ");
+    key_expr(sql, plan, driver);
+    sql.push(&format!(" {dir}{nulls}, {id} {dir}"));
+}
+
+fn bind_key(sql: &mut Sql, key: &KeyValue) {
+    match key {
+        KeyValue::Int(micros) => sql.bind_time(*micros),
+        KeyValue::Num(n) => sql.bind(Arg::F64(*n)),
+        KeyValue::Text(t) => sql.bind(Arg::Text(t.clone())),
+        KeyValue::Null => sql.push("NULL"),
+    };
+}
+
+fn bind_statuses(sql: &mut Sql, column: &str, statuses: &[&'static str]) {
+    if let [only] = statuses {
+        sql.push(column).push(" = ").bind(Arg::Text((*only).to_owned()));
+    } else {
+        sql.bind_in(column, statuses.iter().map(|s| Arg::Text((*s).to_owned())).collect());
+    }
+}
+
+fn from_where(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>) {
+    match driver {
+        Driver::Items => sql.push(" FROM content_items ci"),
+        Driver::Refs { .. } => sql.push(" FROM content_refs d JOIN content_items ci ON ci.id = d.item_id"),
+        Driver::Values { .. } => sql.push(" FROM content_values d JOIN content_items ci ON ci.id = d.item_id"),
+    };
+    sql.push(" LEFT JOIN item_counters c ON c.item_id = ci.id");
+    if sql.dialect == Dialect::Sqlite && plan.search.is_some() {
+        sql.push(" JOIN m ON m.rid = ci.rowid");
+    }
+    sql.push(" WHERE ");
+    let mut consumed = None;
+    match driver {
+        Driver::Items => {
+            sql.push("ci.type = ").bind(Arg::Text(plan.type_name.clone())).push(" AND ");
+            bind_statuses(sql, "ci.status", &plan.statuses);
+        }
+        Driver::Refs { field, target, consumed: i } => {
+            consumed = Some(i);
+            sql.push("d.target = ").bind(Arg::Uuid(target));
+            sql.push(" AND d.field = ").bind(Arg::Text(field.to_owned()));
+            sql.push(" AND ");
+            bind_statuses(sql, "d.status", &plan.statuses);
+            sql.push(" AND d.type = ").bind(Arg::Text(plan.type_name.clone()));
+        }
+        Driver::Values { field, .. } => {
+            sql.push("d.type = ").bind(Arg::Text(plan.type_name.clone()));
+            sql.push(" AND d.field = ").bind(Arg::Text(field.to_owned()));
+            sql.push(" AND ");
+            bind_statuses(sql, "d.status", &plan.statuses);
+        }
+    }
+    if let (Dialect::Postgres, Some(words)) = (sql.dialect, &plan.search) {
+        sql.push(" AND ci.search @@ to_tsquery('simple', ").bind(Arg::Text(search::postgres_query(words))).push(")");
+    }
+    for (i, condition) in plan.conditions.iter().enumerate() {
+        if Some(i) != consumed {
+            sql.push(" AND ");
+            write_condition(sql, condition);
+        }
+    }
+}
+
+fn arg_of(operand: &Operand) -> Arg {
+    match operand {
+        Operand::Uuid(u) => Arg::Uuid(*u),
+        Operand::Text(t) => Arg::Text(t.clone()),
+        Operand::Num(n) => Arg::F64(*n),
+        Operand::Time(t) => Arg::Time(*t),
+        Operand::Bool(b) => Arg::F64(if *b { 1.0 } else { 0.0 }),
+    }
+}
+
+/// A datetime field's value is stored as a number (microseconds) in `content_values`.
+fn value_arg(operand: &Operand) -> Arg {
+    match operand {
+        Operand::Time(t) => Arg::F64(*t as f64),
+        Operand::Uuid(_) | Operand::Text(_) | Operand::Num(_) | Operand::Bool(_) => arg_of(operand),
+    }
+}
+
+/// `%value%` for LIKE, lowercased, with LIKE's own characters escaped.
+pub fn contains_pattern(value: &str) -> String {
+    let mut pattern = String::with_capacity(value.len() + 2);
+    pattern.push('%');
+    for c in value.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+fn comparison(op: Op) -> &'static str {
+    match op {
+        Op::Gt => ">",
+        Op::Gte => ">=",
+        Op::Lt => "<",
+        Op::Lte => "<=",
+        Op::Ne => "<>",
+        Op::Eq | Op::In | Op::Contains | Op::Exists => "=",
+    }
+}
+
+fn write_condition(sql: &mut Sql, condition: &Condition) {
+    let first = condition.operands.first();
+    let exists = matches!(first, Some(Operand::Bool(true)));
+    match &condition.column {
+        Column::Id | Column::Slug | Column::Time(_) => {
+            let column = match &condition.column {
+                Column::Id => "ci.id".to_owned(),
+                Column::Slug if sql.dialect == Dialect::Postgres => "ci.slug COLLATE \"C\"".to_owned(),
+                Column::Slug => "ci.slug".to_owned(),
+                Column::Time(t) => format!("ci.{}", t.column()),
+                Column::Value { .. } | Column::Relation { .. } => unreachable!(),
+            };
+            match condition.op {
+                Op::Exists => {
+                    sql.push(&column).push(if exists { " IS NOT NULL" } else { " IS NULL" });
+                }
+                Op::In => {
+                    sql.bind_in(&column, condition.operands.iter().map(arg_of).collect());
+                }
+                Op::Contains => {
+                    let text = if let Some(Operand::Text(t)) = first { t.as_str() } else { "" };
+                    sql.push("lower(ci.slug) LIKE ").bind(Arg::Text(contains_pattern(text))).push(" ESCAPE '\\'");
+                }
+                Op::Ne => {
+                    sql.push(&format!("({column} IS NULL OR {column} <> "));
+                    first.map(|o| sql.bind(arg_of(o)));
+                    sql.push(")");
+                }
+                Op::Eq | Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
+                    sql.push(&format!("{column} {} ", comparison(condition.op)));
+                    first.map(|o| sql.bind(arg_of(o)));
+                }
+            }
+        }
+        Column::Value { field, text } => {
+            let value = if *text { "v.txt" } else { "v.num" };
+            let negated = matches!(condition.op, Op::Ne) || (condition.op == Op::Exists && !exists);
+            sql.push(if negated { "NOT EXISTS" } else { "EXISTS" });
+            sql.push(" (SELECT 1 FROM content_values v WHERE v.item_id = ci.id AND v.field = ")
+                .bind(Arg::Text(field.clone()))
+                .push(" AND ");
+            match condition.op {
+                Op::Exists => {
+                    sql.push(value).push(" IS NOT NULL");
+                }
+                Op::In => {
+                    sql.bind_in(value, condition.operands.iter().map(value_arg).collect());
+                }
+                Op::Contains => {
+                    let t = if let Some(Operand::Text(t)) = first { t.as_str() } else { "" };
+                    sql.push("lower(v.txt) LIKE ").bind(Arg::Text(contains_pattern(t))).push(" ESCAPE '\\'");
+                }
+                Op::Eq | Op::Ne | Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
+                    let op = if condition.op == Op::Ne { "=" } else { comparison(condition.op) };
+                    sql.push(&format!("{value} {op} "));
+                    first.map(|o| sql.bind(value_arg(o)));
+                }
+            }
+            sql.push(")");
+        }
+        Column::Relation { field } => {
+            let negated = matches!(condition.op, Op::Ne) || (condition.op == Op::Exists && !exists);
+            sql.push(if negated { "NOT EXISTS" } else { "EXISTS" });
+            sql.push(" (SELECT 1 FROM content_refs r WHERE r.item_id = ci.id AND r.field = ")
+                .bind(Arg::Text(field.clone()));
+            match condition.op {
+                Op::Exists => {}
+                Op::In => {
+                    sql.push(" AND ");
+                    sql.bind_in("r.target", condition.operands.iter().map(arg_of).collect());
+                }
+                Op::Eq | Op::Ne | Op::Gt | Op::Gte | Op::Lt | Op::Lte | Op::Contains => {
+                    sql.push(" AND r.target = ");
+                    first.map(|o| sql.bind(arg_of(o)));
+                }
+            }
+            sql.push(")");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! SQL text with its arguments, for either read-model backend. Every value goes through
+//! [`Sql::bind`]: the text holds only placeholders, identifiers are fixed strings of this crate.
+
+pub mod list;
+pub mod lookups;
+
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+/// A bound value. Times are microseconds since the epoch: a `timestamptz` on PostgreSQL, an
+/// INTEGER on SQLite.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Text(String),
+    Uuid(Uuid),
+    F64(f64),
+    I64(i64),
+    Time(i64),
+    /// PostgreSQL only (SQLite lists are expanded into one placeholder per value).
+    UuidArray(Vec<Uuid>),
+    TextArray(Vec<String>),
+    F64Array(Vec<f64>),
+    TimeArray(Vec<i64>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sql {
+    pub dialect: Dialect,
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(dialect: Dialect) -> Self {
+        Self { dialect, text: String::with_capacity(512), args: Vec::new() }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Writes a placeholder for `arg`.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        match self.dialect {
+            Dialect::Postgres => {
+                let n = self.args.len();
+                self.text.push('$');
+                self.text.push_str(&n.to_string());
+            }
+            Dialect::Sqlite => self.text.push('?'),
+        }
+        self
+    }
+
+    /// `<expr> IN (values)`: one array parameter on PostgreSQL, one placeholder each on SQLite.
+    pub fn bind_in(&mut self, expr: &str, values: Vec<Arg>) -> &mut Self {
+        self.push(expr);
+        match self.dialect {
+            Dialect::Postgres => {
+                self.push(" = ANY(");
+                self.bind(array_of(values));
+                self.push(")")
+            }
+            Dialect::Sqlite => {
+                self.push(" IN (");
+                for (i, value) in values.into_iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.bind(value);
+                }
+                self.push(")")
+            }
+        }
+    }
+
+    /// A time: `timestamptz` on PostgreSQL, microseconds on SQLite.
+    pub fn bind_time(&mut self, micros: i64) -> &mut Self {
+        self.bind(Arg::Time(micros))
+    }
+}
+
+/// Values of one kind as one PostgreSQL array (mixed kinds never occur: a filter's operands
+/// all come from one field).
+fn array_of(values: Vec<Arg>) -> Arg {
+    match values.first() {
+        Some(Arg::Uuid(_)) => Arg::UuidArray(
+            values.into_iter().filter_map(|v| if let Arg::Uuid(u) = v { Some(u) } else { None }).collect(),
+        ),
+        Some(Arg::F64(_)) => {
+            Arg::F64Array(values.into_iter().filter_map(|v| if let Arg::F64(f) = v { Some(f) } else { None }).collect())
+        }
+        Some(Arg::Time(_)) => Arg::TimeArray(
+            values.into_iter().filter_map(|v| if let Arg::Time(t) = v { Some(t) } else { None }).collect(),
+        ),
+        _ => Arg::TextArray(
+            values.into_iter().filter_map(|v| if let Arg::Text(t) = v { Some(t) } else { None }).collect(),
+        ),
+    }
+}
