@@ -51,4 +51,5 @@ on_every_backend!(
     faults::a_projector_dropped_mid_batch_ends_equal_to_a_clean_rebuild,
     faults::redelivered_events_change_nothing,
     faults::a_runner_that_cannot_go_on_stops_and_says_halted,
+    faults::a_dropped_feed_gives_back_its_connection,
 );
