@@ -42,6 +42,7 @@ pub async fn dump(read: &ReadStore) -> Result<Value, sqlx::Error> {
         "comments": comments(read).await?,
         "counters": counters(read).await?,
         "user_items": user_items(read).await?,
+        "api_keys": api_keys(read).await?,
     }))
 }
 
@@ -134,6 +135,23 @@ pub async fn user_items(read: &ReadStore) -> Result<Value, sqlx::Error> {
         .map(|(user, item, first, last, views, liked, bookmarked)| {
             json!({"user": user, "item": item, "first_viewed_at": time(first), "last_viewed_at": time(last),
                    "views": views, "liked": liked.unwrap_or(false), "bookmarked": bookmarked.unwrap_or(false)})
+        })
+        .collect())
+}
+
+/// Issued and revoked times are the store's clock: snapshots redact them.
+pub async fn api_keys(read: &ReadStore) -> Result<Value, sqlx::Error> {
+    let sql = format!(
+        "SELECT key_id, role, secret_sha256, label, revoked, {}, {} FROM api_keys ORDER BY key_id",
+        t(read, "issued_at"),
+        t(read, "revoked_at")
+    );
+    let rows = fetch!(read, sql, (Uuid, String, String, Option<String>, bool, Option<i64>, Option<i64>));
+    Ok(rows
+        .into_iter()
+        .map(|(key, role, secret_sha256, label, revoked, issued, revoked_at)| {
+            json!({"key": key, "role": role, "secret_sha256": secret_sha256, "label": label, "revoked": revoked,
+                   "issued_at": time(issued), "revoked_at": time(revoked_at)})
         })
         .collect())
 }

@@ -12,6 +12,7 @@ pub mod engagement;
 pub mod error;
 pub mod feed;
 pub mod inspect;
+pub mod keys;
 pub mod notices;
 pub mod projection;
 pub mod read_store;
@@ -34,5 +35,6 @@ pub fn all_projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(content::ContentProjection),
         Arc::new(comments::CommentsProjection),
         Arc::new(engagement::EngagementProjection),
+        Arc::new(keys::KeysProjection),
     ]
 }

@@ -36,7 +36,7 @@ impl Decoded {
 pub struct Applied {
     /// Content types whose lists may have changed (an item of the type was written).
     pub types: BTreeSet<String>,
-    /// Items whose document (or comments) changed.
+    /// Items whose document (or comments) changed; for the `keys` projection, the API keys.
     pub items: BTreeSet<Uuid>,
     /// Items whose counters changed (views, likes, shares, bookmarks, comments).
     pub counters: BTreeSet<Uuid>,

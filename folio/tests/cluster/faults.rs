@@ -34,12 +34,11 @@ impl Cluster {
     /// clocks, so this polls; 60 s without reaching it fails the test).
     async fn wait_until_caught_up(&self) {
         let head = self.store.head().await.unwrap();
+        let names: Vec<&str> = std::iter::once("relay").chain(all_projections().iter().map(|p| p.name())).collect();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let rows = self.read.checkpoints().await.unwrap();
-            let done = ["relay", "content", "comments", "engagement"]
-                .iter()
-                .all(|name| rows.iter().any(|r| r.projection == *name && r.position == head));
+            let done = names.iter().all(|name| rows.iter().any(|r| r.projection == *name && r.position == head));
             if done {
                 return;
             }

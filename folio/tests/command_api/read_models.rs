@@ -1,5 +1,5 @@
 //! End to end in one process, as `folio serve` runs: what the command API writes over HTTP
-//! reaches the read models (documents, fan-out, comments, counters, user state).
+//! reaches the read models (documents, fan-out, comments, counters, user state, API keys).
 
 use crate::support::TestApp;
 use events::payloads::Role;
@@ -56,6 +56,12 @@ async fn scenario(app: &TestApp) {
     let renamed = app.raw(rename).await;
     assert_eq!(renamed.status, 200, "{}", renamed.body);
 
+    // A key issued and revoked over HTTP.
+    let issued = app.send("POST", "/v1/keys", admin, Some(json!({"role": "moderator", "label": "mod"}))).await;
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let key_id = issued.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.send("DELETE", &format!("/v1/keys/{key_id}"), admin, None).await.status, 200);
+
     app.wait_for_projections(app.head().await).await;
     let read = app.read.as_ref().unwrap();
     let items = projectors::inspect::items(read).await.unwrap();
@@ -73,6 +79,17 @@ async fn scenario(app: &TestApp) {
     let comments = projectors::inspect::comments(read).await.unwrap();
     assert_eq!(comments[1]["parent"], first.body["id"], "the reply sits under its parent");
     assert_eq!(projectors::inspect::history(read, "u2").await.unwrap().len(), 1);
+    let keys = projectors::inspect::api_keys(read).await.unwrap();
+    let keys = keys.as_array().unwrap();
+    let mut live: Vec<&str> =
+        keys.iter().filter(|k| k["revoked"] == json!(false)).map(|k| k["role"].as_str().unwrap()).collect();
+    live.sort_unstable();
+    assert_eq!(live, ["admin", "editor", "site"], "{keys:?}");
+    let revoked = keys.iter().find(|k| k["key"] == json!(key_id)).unwrap();
+    assert_eq!(
+        (&revoked["role"], &revoked["label"], &revoked["revoked"]),
+        (&json!("moderator"), &json!("mod"), &json!(true))
+    );
 }
 
 #[tokio::test]

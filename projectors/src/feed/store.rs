@@ -36,13 +36,21 @@ impl StoreFeed {
 }
 
 /// Events read ahead of the runner, so reading and decoding the next page overlaps applying
-/// this one (the catch-up pipeline). The reading task ends when the stream is dropped.
+/// this one (the catch-up pipeline).
 const READ_AHEAD: usize = 8192;
 
+/// The reading task ends as soon as the returned stream is dropped, even while the source waits
+/// for new events: a live subscription holds a pooled connection (PostgreSQL's LISTEN), and a
+/// task that only noticed the drop at its next send would keep it until the next commit.
 fn prefetched(mut source: EventStream) -> EventStream {
     let (sender, receiver) = tokio::sync::mpsc::channel(READ_AHEAD);
     tokio::spawn(async move {
-        while let Some(item) = source.next().await {
+        loop {
+            let item = tokio::select! {
+                () = sender.closed() => return,
+                item = source.next() => item,
+            };
+            let Some(item) = item else { return };
             let failed = item.is_err();
             if sender.send(item).await.is_err() || failed {
                 return;

@@ -16,7 +16,7 @@ macro_rules! table {
     )*};
 }
 
-table!(items, values, comments, counters, user_items);
+table!(items, values, comments, counters, user_items, api_keys);
 
 pub async fn history(read: &ReadStore, user: &str) -> Vec<Uuid> {
     projectors::inspect::history(read, user).await.unwrap()

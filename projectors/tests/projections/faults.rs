@@ -180,3 +180,19 @@ pub async fn a_runner_that_cannot_go_on_stops_and_says_halted(f: &Fixture) {
     let rows = f.read.checkpoints().await.unwrap();
     assert_eq!(rows.iter().find(|r| r.projection == name).unwrap().state, "halted");
 }
+
+/// A live subscription holds a pooled connection (LISTEN on PostgreSQL): a dropped feed must give
+/// it back while it waits for new events, or a few dropped feeds exhaust the store's pool.
+pub async fn a_dropped_feed_gives_back_its_connection(f: &Fixture) {
+    let w = World::new(f.store.clone());
+    w.blog_types().await;
+    let pool_size = crate::fixture::store_config().pool_size;
+    for _ in 0..pool_size * 2 {
+        let mut feed = StoreFeed::new(f.store.clone());
+        // Its reader is live (subscribed) once it has delivered the first event.
+        let events = feed.next_events(0, 1, Duration::from_millis(1)).await.unwrap();
+        assert_eq!(events.len(), 1);
+    }
+    let head = tokio::time::timeout(Duration::from_secs(10), f.store.head()).await;
+    assert!(head.expect("the store's pool is exhausted").is_ok());
+}

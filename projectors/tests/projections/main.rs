@@ -46,9 +46,13 @@ on_every_backend!(
     cases::engagement_counts_once_and_keeps_user_state_and_history,
     cases::events_of_many_streams_interleaved_project_like_one_by_one,
     cases::one_shared_read_of_the_log_builds_the_same_rows_as_private_reads,
+    cases::keys_are_issued_and_revoked,
+    cases::a_key_issued_and_revoked_in_one_batch_ends_revoked,
+    cases::a_revoke_of_an_unknown_key_leaves_a_revoked_marker,
     faults::an_undecodable_event_is_parked_and_the_projection_goes_on,
     faults::an_event_that_cannot_apply_is_retried_then_parked,
     faults::a_projector_dropped_mid_batch_ends_equal_to_a_clean_rebuild,
     faults::redelivered_events_change_nothing,
     faults::a_runner_that_cannot_go_on_stops_and_says_halted,
+    faults::a_dropped_feed_gives_back_its_connection,
 );

@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use events::payloads::{
-    CommentEdited, CommentId, CommentPosted, CommentRemoved, ContentCreated, ContentId, ContentPublished, ContentRef,
-    ContentRevised, ContentScheduled, ContentTypeDefined, ContentTypeRevised, Engagement, Share,
+    ApiKeyIssued, ApiKeyRevoked, CommentEdited, CommentId, CommentPosted, CommentRemoved, ContentCreated, ContentId,
+    ContentPublished, ContentRef, ContentRevised, ContentScheduled, ContentTypeDefined, ContentTypeRevised, Engagement,
+    Role, Share,
 };
 use events::{DomainEvent, EventId, ExpectedVersion, Metadata, Position, Slug, StreamId, TypeName, UserId};
 use infra::EventStore;
@@ -179,6 +180,32 @@ impl World {
             other => panic!("no toggle {other}"),
         };
         self.append(&format!("engagement-{item}:{user}"), event).await;
+    }
+
+    /// The lowercase hex SHA-256 a key `n` is issued with (any 64 hex digits do here).
+    pub fn key_hash(n: u8) -> String {
+        format!("{n:02x}").repeat(32)
+    }
+
+    /// Issues key `id` with secret hash `key_hash(n)`, on its `apikey-<uuid>` stream.
+    pub async fn issue_key_as(&self, id: Uuid, role: Role, n: u8, label: Option<&str>) {
+        let event = DomainEvent::ApiKeyIssued(ApiKeyIssued {
+            key_id: id,
+            role,
+            secret_sha256: Self::key_hash(n),
+            label: label.map(str::to_owned),
+        });
+        self.append(&format!("apikey-{id}"), event).await;
+    }
+
+    pub async fn issue_key(&self, role: Role, n: u8, label: Option<&str>) -> Uuid {
+        let id = self.id();
+        self.issue_key_as(id, role, n, label).await;
+        id
+    }
+
+    pub async fn revoke_key(&self, id: Uuid) {
+        self.append(&format!("apikey-{id}"), DomainEvent::ApiKeyRevoked(ApiKeyRevoked { key_id: id })).await;
     }
 
     /// The blog every case starts from: authors, a category tree, tags and an article type.
