@@ -24,6 +24,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/v1/comments/{id}"),
     ("post", "/v1/keys"),
     ("delete", "/v1/keys/{id}"),
+    ("get", "/v1/content/{type}"),
+    ("get", "/v1/content/{type}/{id_or_slug}"),
+    ("get", "/v1/content/{type}/{id}/comments"),
+    ("get", "/v1/users/{user}/history"),
+    ("get", "/v1/users/{user}/state"),
 ];
 
 pub async fn the_openapi_document_lists_every_route_and_the_docs_page_renders_it(app: &TestApp) {

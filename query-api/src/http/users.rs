@@ -47,7 +47,7 @@ fn visible(audience: Audience) -> &'static [&'static str] {
         (status = 401, description = "No key, or a bad one", body = infra::http::Problem),
         (status = 403, description = "Only site, editor and admin keys read users", body = infra::http::Problem),
     ),
-    security(("bearer" = []))
+    security(("key" = []))
 )]
 pub async fn history(
     state: web::Data<QueryState>,
@@ -132,7 +132,7 @@ pub async fn history(
         (status = 401, description = "No key, or a bad one", body = infra::http::Problem),
         (status = 403, description = "Only site, editor and admin keys read users", body = infra::http::Problem),
     ),
-    security(("bearer" = []))
+    security(("key" = []))
 )]
 pub async fn state(
     state: web::Data<QueryState>,

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 const TAG_BYTES: usize = 16;
 /// Longest token accepted (a text sort key is at most a parameter's length).
-const MAX_TOKEN_BYTES: usize = 4096;
+const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 /// The value of the sort key at a row. `Null` sorts lowest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

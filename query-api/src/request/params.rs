@@ -14,7 +14,7 @@ use crate::error::BadInput;
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
 /// Longest value any parameter may have; longer is refused before it reaches SQL.
-pub const MAX_VALUE_BYTES: usize = 1024;
+pub const MAX_VALUE_BYTES: usize = 16 * 1024;
 /// Most values in one `in` list.
 pub const MAX_IN_VALUES: usize = 100;
 /// Most filters in one request.

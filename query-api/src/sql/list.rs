@@ -90,7 +90,7 @@ pub fn page(dialect: Dialect, plan: &ListPlan, cursor: Option<&Cursor>) -> Sql {
         sql.push(&format!(") AS p{i}"));
     }
     let dir = if descending { "DESC" } else { "ASC" };
-    sql.push(&format!(") AS u ORDER BY part, k {dir}, id {dir} LIMIT ")).bind(Arg::I64(fetch));
+    sql.push(&format!(") AS pages ORDER BY part, k {dir}, id {dir} LIMIT ")).bind(Arg::I64(fetch));
     sql
 }
 
@@ -162,7 +162,7 @@ fn select(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>, part: Part, cursor
             KeyValue::Null => {
                 sql.push(id).push(&format!(" {lt} ")).bind(Arg::Uuid(cursor.id));
             }
-            key => {
+            key @ (KeyValue::Num(_) | KeyValue::Int(_) | KeyValue::Text(_)) => {
                 sql.push("(");
                 key_expr(sql, plan, driver);
                 sql.push(", ").push(id).push(&format!(") {lt} ("));

@@ -131,7 +131,9 @@ pub async fn a_users_history_and_state_are_for_sites_and_staff(app: &TestApp) {
     assert_eq!(data[&blog.published[3]]["views"], 2);
 
     app.send("GET", "/v1/users/reader/history", None, None).await.problem(401, "missing_credentials");
+    // Keys reach the query API through the keys projection.
     let author = app.key(Role::Author).await;
+    app.wait_for_projections(app.head().await).await;
     app.send("GET", "/v1/users/reader/history", Some(&author), None).await.problem(403, "forbidden");
     app.send("GET", "/v1/users/reader/state?items=x", Some(&blog.site), None).await.problem(400, "invalid_value");
     app.send("GET", "/v1/users/reader/state", Some(&blog.site), None).await.problem(400, "missing_items");
