@@ -10,15 +10,15 @@ use projectors::{all_projections, ReadStore, Runner, RunnerConfig, StoreFeed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-struct Cluster {
-    database: TestDatabase,
-    store: Arc<dyn EventStore>,
-    read: ReadStore,
-    nats: Nats,
+pub struct Cluster {
+    pub database: TestDatabase,
+    pub store: Arc<dyn EventStore>,
+    pub read: ReadStore,
+    pub nats: Nats,
 }
 
 impl Cluster {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         let database = TestDatabase::create().await;
         let store: Arc<dyn EventStore> =
             Arc::new(PostgresEventStore::connect(&database.url, StoreConfig::default()).await.unwrap());
@@ -26,13 +26,13 @@ impl Cluster {
         Self { database, store, read, nats: Nats::start() }
     }
 
-    fn role(&self, args: &[&str]) -> Role {
+    pub fn role(&self, args: &[&str]) -> Role {
         Role::start(args, &self.database.url, &self.nats.url())
     }
 
     /// Waits for the relay and every projection to reach the head (processes run on their own
     /// clocks, so this polls; 60 s without reaching it fails the test).
-    async fn wait_until_caught_up(&self) {
+    pub async fn wait_until_caught_up(&self) {
         let head = self.store.head().await.unwrap();
         let names: Vec<&str> = std::iter::once("relay").chain(all_projections().iter().map(|p| p.name())).collect();
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -90,7 +90,7 @@ impl Cluster {
         assert_eq!(positions, (1..=head).collect::<Vec<_>>());
     }
 
-    async fn cleanup(self) {
+    pub async fn cleanup(self) {
         self.read.close().await;
         drop(self.store);
         self.database.drop_now().await;

@@ -31,6 +31,26 @@ pub async fn each_kind_of_bad_read_input_has_its_code(app: &TestApp) {
         ("/v1/content/article?count=all".into(), "invalid_count", "count"),
         (format!("/v1/content/article/{}?fields=colour", blog.published[0]), "unknown_field", "fields"),
         ("/v1/content/article/x/comments".into(), "invalid_id", "id"),
+        ("/v1/content/article?filter[rating]]=1".into(), "malformed_filter", "filter[rating]]"),
+        ("/v1/content/article?sort=-".into(), "malformed_sort", "sort"),
+        ("/v1/content/article?fields=,".into(), "malformed_fields", "fields"),
+        ("/v1/content/article?limit=1&limit=2".into(), "duplicate_parameter", "limit"),
+        ("/v1/content/article?filter[title]=a%00b".into(), "invalid_character", "filter[title]"),
+        (format!("/v1/content/article?q={}", "a".repeat(17 * 1024)), "value_too_long", "q"),
+        (
+            format!("/v1/content/article?filter[rating][in]={}", vec!["1"; 101].join(",")),
+            "too_many_values",
+            "filter[rating][in]",
+        ),
+        (
+            format!(
+                "/v1/content/article?{}",
+                (0..21).map(|i| format!("filter[title][ne]=t{i}")).collect::<Vec<_>>().join("&")
+            ),
+            "too_many_filters",
+            "filter",
+        ),
+        ("/v1/content/article?filter[status][gt]=draft".into(), "unsupported_operator", "filter[status][gt]"),
     ];
     for (path, code, field) in &cases {
         let reply = app.send("GET", path, None, None).await;
