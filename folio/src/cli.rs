@@ -89,6 +89,10 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes (larger ones get 413 payload_too_large).
     #[arg(long, env = "FOLIO_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
     pub max_body_bytes: u64,
+    /// Start with the demo blog (authors, a category tree, tags, fifty articles, comments,
+    /// views); already there after the first start, so nothing is added twice.
+    #[arg(long, env = "FOLIO_DEMO")]
+    pub demo: bool,
     #[command(flatten)]
     pub query: QueryArgs,
     #[command(flatten)]

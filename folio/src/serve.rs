@@ -29,6 +29,9 @@ impl std::fmt::Debug for Application {
 impl Application {
     pub async fn build(args: &ServeArgs) -> Result<Self, CliError> {
         let store = crate::store::open(&args.store).await?;
+        if args.demo {
+            seed_demo(store.clone()).await?;
+        }
         let read = crate::read::open(&args.read, &args.store).await?;
         let limits =
             command_api::http::Limits { max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX) };
@@ -146,6 +149,16 @@ impl Application {
     }
 }
 
+/// Imports the demo blog (idempotent: events already stored are skipped).
+async fn seed_demo(store: Arc<dyn EventStore>) -> Result<(), CliError> {
+    let events = crate::seed::demo::events()?;
+    let total = events.len() as u64;
+    let hidden = indicatif::ProgressBar::hidden();
+    let report = crate::seed::run::import_all(store, events.into_iter().map(Ok), total, 10_000, hidden).await?;
+    tracing::info!(imported = report.imported, already_stored = report.skipped, "demo blog ready");
+    Ok(())
+}
+
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let app = Application::build(&args).await?;
     if args.scheduler_interval_ms > 0 {
@@ -154,6 +167,16 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let url = format!("http://{}:{}", args.host, app.port());
     tracing::info!(%url, data_dir = %args.store.data_dir.display(), "folio serve is listening");
     // The one line a person (or a script) needs: where to point curl.
-    let _ = writeln!(std::io::stdout().lock(), "Folio is running at {url}  (try: curl {url}/healthz)");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "Folio is running at {url}  (try: curl {url}/healthz)");
+    if args.demo {
+        let _ = writeln!(
+            out,
+            "  the demo blog, newest first:  curl '{url}/v1/content/article?limit=3&fields=title,author,tags'"
+        );
+        let _ = writeln!(out, "  search:                       curl '{url}/v1/content/article?q=rust'");
+        let _ = writeln!(out, "  the API:                      {url}/docs");
+    }
+    drop(out);
     app.run_until_stopped().await
 }

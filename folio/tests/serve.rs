@@ -162,3 +162,50 @@ async fn the_body_limit_is_configurable() {
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["code"], "payload_too_large");
 }
+
+/// `scripts/serve` runs `folio serve --demo`: the demo blog is there to read, and a second start
+/// adds nothing.
+#[tokio::test]
+async fn serve_with_demo_starts_with_the_demo_blog_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let start = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
+            .args(["serve", "--demo", "--port", "0", "--data-dir"])
+            .arg(&data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+        let hint = lines.next().unwrap().unwrap();
+        assert!(hint.contains("/v1/content/article"), "points at the demo's articles: {hint}");
+        (child, url)
+    };
+    let count = |url: String| async move {
+        // The projectors catch up in the background: wait for the list to fill, bounded.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, _, body) = get(&format!("{url}/v1/content/article?limit=100&count=exact")).await;
+            // Until the content projection has applied the type, the type is unknown to reads.
+            assert!(status == 200 || body["code"] == "unknown_type", "{body}");
+            let n = body["count"]["value"].as_i64().unwrap_or(0);
+            if n >= 44 || std::time::Instant::now() > deadline {
+                return (n, body);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let (mut child, url) = start();
+    let (published, body) = count(url.clone()).await;
+    assert_eq!(published, 44, "fifty articles: five drafts and one scheduled are not public");
+    assert!(body["data"][0]["author"]["name"].is_string(), "documents come with their references expanded");
+    child.kill().unwrap();
+    let _ = child.wait();
+    let (mut again, url) = start();
+    assert_eq!(count(url).await.0, 44, "a second start with --demo adds nothing");
+    again.kill().unwrap();
+    let _ = again.wait();
+}
