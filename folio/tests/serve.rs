@@ -163,6 +163,16 @@ async fn the_body_limit_is_configurable() {
     assert_eq!(body["code"], "payload_too_large");
 }
 
+/// Kills the child when dropped, so a failed assertion leaves no server behind.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `scripts/serve` runs `folio serve --demo`: the demo blog is there to read, and a second start
 /// adds nothing.
 #[tokio::test]
@@ -170,14 +180,16 @@ async fn serve_with_demo_starts_with_the_demo_blog_readable() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let start = || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
-            .args(["serve", "--demo", "--port", "0", "--data-dir"])
-            .arg(&data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut child = Killed(
+            Command::new(env!("CARGO_BIN_EXE_folio"))
+                .args(["serve", "--demo", "--port", "0", "--data-dir"])
+                .arg(&data)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
         let first = lines.next().unwrap().unwrap();
         let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
         let hint = lines.next().unwrap().unwrap();
@@ -198,14 +210,11 @@ async fn serve_with_demo_starts_with_the_demo_blog_readable() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     };
-    let (mut child, url) = start();
+    let (child, url) = start();
     let (published, body) = count(url.clone()).await;
     assert_eq!(published, 44, "fifty articles: five drafts and one scheduled are not public");
     assert!(body["data"][0]["author"]["name"].is_string(), "documents come with their references expanded");
-    child.kill().unwrap();
-    let _ = child.wait();
-    let (mut again, url) = start();
+    drop(child);
+    let (_again, url) = start();
     assert_eq!(count(url).await.0, 44, "a second start with --demo adds nothing");
-    again.kill().unwrap();
-    let _ = again.wait();
 }
