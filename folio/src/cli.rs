@@ -31,8 +31,29 @@ pub enum Command {
     Projector(ProjectorArgs),
     /// Cluster role: serve reads (lists, search, detail, comments, users) from the read models.
     QueryApi(QueryApiArgs),
+    /// Operate on projections: where each stands (and, later, rebuild and reset).
+    #[command(subcommand)]
+    Projections(ProjectionsCommand),
     /// Fill the event store with a dataset: a small demo blog, or shared/bench/DATASET.md's bench data.
     Seed(SeedArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCommand {
+    /// Each projection's checkpoint against the store's head: lag in events and seconds, state,
+    /// parked events.
+    Status(ProjectionsStatusArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProjectionsStatusArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -22,6 +22,8 @@ pub enum CliError {
     ReadModels(#[from] projectors::RunnerError),
     #[error("cannot connect to NATS at {url}")]
     Nats { url: String, source: async_nats::ConnectError },
+    #[error("cannot read the read models")]
+    ReadModelQuery(#[from] sqlx::Error),
     #[error("the query API cannot start")]
     Query(#[from] query_api::QueryError),
     #[error("cannot subscribe to change notices: {0}")]

@@ -5,6 +5,7 @@ pub mod docs;
 pub mod error;
 pub mod keys;
 pub mod migrate;
+pub mod projections;
 pub mod query;
 pub mod read;
 pub mod roles;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Relay(args) => roles::relay(args).await,
         Command::Projector(args) => roles::projector(args).await,
         Command::QueryApi(args) => crate::query::run(args).await,
+        Command::Projections(cli::ProjectionsCommand::Status(args)) => projections::run(args).await,
         Command::Seed(args) => seed::run::run(args).await.map(|_| ()),
     }
 }

@@ -218,3 +218,57 @@ async fn serve_with_demo_starts_with_the_demo_blog_readable() {
     let (_again, url) = start();
     assert_eq!(count(url).await.0, 44, "a second start with --demo adds nothing");
 }
+
+/// `folio projections status`: before any projector ran every projection lags by the whole log;
+/// after `folio serve` caught up, by nothing.
+#[tokio::test]
+async fn projections_status_shows_lag_in_events_and_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let folio = |args: &[&str]| {
+        let output =
+            Command::new(env!("CARGO_BIN_EXE_folio")).args(args).arg("--data-dir").arg(&data).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    folio(&["seed", "--dataset", "demo"]);
+    let status =
+        |text: String| -> Vec<Value> { serde_json::from_str::<Value>(&text).unwrap().as_array().unwrap().clone() };
+    let before = status(folio(&["projections", "status", "--json"]));
+    let names: Vec<&str> = before.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["content", "comments", "engagement", "keys"]);
+    let head = before[0]["head"].as_u64().unwrap();
+    assert!(head > 100, "the demo has events: {head}");
+    for row in &before {
+        assert_eq!((row["position"].as_u64(), row["lag_events"].as_u64()), (Some(0), Some(head)), "{row}");
+        assert!(row["lag_seconds"].as_f64().unwrap() > 0.0, "the oldest waiting event has an age: {row}");
+        assert_eq!(row["state"], "never ran");
+        assert_eq!(row["parked"], 0);
+    }
+    let table = folio(&["projections", "status"]);
+    assert!(table.lines().next().unwrap().contains("lag events"), "{table}");
+
+    let server = Killed(
+        Command::new(env!("CARGO_BIN_EXE_folio"))
+            .args(["serve", "--port", "0", "--data-dir"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let after = loop {
+        let rows = status(folio(&["projections", "status", "--json"]));
+        if rows.iter().all(|r| r["lag_events"] == 0) {
+            break rows;
+        }
+        assert!(std::time::Instant::now() < deadline, "never caught up: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    drop(server);
+    for row in &after {
+        assert_eq!((row["position"].as_u64(), row["lag_seconds"].as_f64()), (Some(head), Some(0.0)), "{row}");
+        assert_eq!(row["state"], "running");
+    }
+}
