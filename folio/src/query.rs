@@ -6,9 +6,11 @@ use crate::error::CliError;
 use crate::read::{connect_nats, shutdown_signal};
 use actix_web::{web, App, HttpServer};
 use futures_util::StreamExt;
+use infra::http::health::{Readiness, ReadinessCheck};
 use projectors::{ChangeNotice, ReadStore};
 use query_api::{QueryConfig, QueryState, ReadDb};
 use std::io::Write;
+use std::sync::Arc;
 use tokio::sync::broadcast;
 
 pub fn read_db(read: &ReadStore) -> ReadDb {
@@ -72,12 +74,37 @@ pub async fn follow_nats(state: web::Data<QueryState>, client: async_nats::Clien
     Ok(())
 }
 
+/// Ready while connected to NATS (change notices arrive only then).
+#[derive(Debug, Clone)]
+pub struct NatsReady(pub async_nats::Client);
+
+#[async_trait::async_trait]
+impl ReadinessCheck for NatsReady {
+    fn name(&self) -> &'static str {
+        "bus"
+    }
+
+    async fn check(&self) -> Result<serde_json::Value, String> {
+        match self.0.connection_state() {
+            async_nats::connection::State::Connected => Ok(serde_json::json!({ "nats": "connected" })),
+            async_nats::connection::State::Disconnected | async_nats::connection::State::Pending => {
+                Err("not connected to NATS".into())
+            }
+        }
+    }
+}
+
 /// `folio query-api`: serves reads until SIGTERM/SIGINT.
 pub async fn run(args: QueryApiArgs) -> Result<(), CliError> {
     let read = crate::read::open(&args.read, &args.store).await?;
     let client = connect_nats(&args.nats.nats_url).await?;
     let state = state(&read, args.query.config()).await?;
-    follow_nats(state.clone(), client).await?;
+    follow_nats(state.clone(), client.clone()).await?;
+    let readiness = web::Data::new(
+        Readiness::default()
+            .with(Arc::new(projectors::read_store::ReadModelsReady(read.clone())))
+            .with(Arc::new(NatsReady(client))),
+    );
     let address = format!("{}:{}", args.host, args.port);
     let bind_error = |source| CliError::Bind { address: address.clone(), source };
     let listener = std::net::TcpListener::bind(&address).map_err(bind_error)?;
@@ -88,6 +115,7 @@ pub async fn run(args: QueryApiArgs) -> Result<(), CliError> {
             .wrap(actix_web::middleware::from_fn(infra::http::request_id::assign))
             .app_data(state.clone())
             .app_data(document.clone())
+            .app_data(readiness.clone())
             .configure(crate::docs::configure)
             .configure(query_api::configure_health)
             .configure(query_api::http::configure)

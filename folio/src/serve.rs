@@ -5,6 +5,7 @@ use crate::error::CliError;
 use crate::read::Projectors;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
+use infra::http::health::{EventStoreReady, Readiness};
 use infra::EventStore;
 use projectors::{ChangeNotice, Notifier, ReadStore, RunnerConfig};
 use query_api::{QueryConfig, QueryState};
@@ -71,7 +72,7 @@ impl Application {
         if let Some(notices) = notifier.subscribe() {
             crate::query::follow_local(state.clone(), notices);
         }
-        let mut app = Self::server(host, port, store, limits, Some(state))?;
+        let mut app = Self::server(host, port, store, limits, Some((state, read.clone())))?;
         let running = Projectors::embedded(app.store.clone(), &read, notifier.clone(), runner).await?;
         app.read = Some((read, notifier, running));
         Ok(app)
@@ -92,8 +93,14 @@ impl Application {
         port: u16,
         store: Arc<dyn EventStore>,
         limits: command_api::http::Limits,
-        query: Option<web::Data<QueryState>>,
+        read: Option<(web::Data<QueryState>, ReadStore)>,
     ) -> Result<Self, CliError> {
+        let mut readiness = Readiness::default().with(Arc::new(EventStoreReady(store.clone())));
+        if let Some((_, read)) = &read {
+            readiness = readiness.with(Arc::new(projectors::read_store::ReadModelsReady(read.clone())));
+        }
+        let readiness = web::Data::new(readiness);
+        let query = read.map(|(state, _)| state);
         let address = format!("{host}:{port}");
         let bind_error = |source| CliError::Bind { address: address.clone(), source };
         let listener = TcpListener::bind(&address).map_err(bind_error)?;
@@ -112,6 +119,7 @@ impl Application {
                 .app_data(store.clone())
                 .app_data(commands.clone())
                 .app_data(document.clone())
+                .app_data(readiness.clone())
                 .configure(crate::docs::configure)
                 .configure(query_api::configure_health)
                 .configure(command_api::http::configure(limits))

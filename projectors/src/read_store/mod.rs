@@ -9,8 +9,10 @@
 //!   never tears one, and rows and checkpoint are lost together, so the events are applied again.
 
 mod checkpoints;
+mod readiness;
 
 pub use checkpoints::{CheckpointRow, ParkedEvent};
+pub use readiness::ReadModelsReady;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

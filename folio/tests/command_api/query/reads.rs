@@ -144,3 +144,17 @@ pub async fn a_users_history_and_state_are_for_sites_and_staff(app: &TestApp) {
     let bogus = "folio_0123456789abcdef0123456789abcdef_".to_owned() + &"0".repeat(64);
     app.send("GET", "/v1/users/reader/history", Some(&bogus), None).await.problem(401, "invalid_credentials");
 }
+
+pub async fn readyz_reports_the_read_models_and_fails_while_a_projection_is_halted(app: &TestApp) {
+    let ready = app.send("GET", "/readyz", None, None).await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    assert!(ready.body["event_store"]["head"].is_u64());
+    assert!(ready.body["read_models"]["positions"].is_object(), "{}", ready.body);
+    let read = app.read.as_ref().unwrap();
+    read.set_state("comments", "halted").await.unwrap();
+    let halted = app.send("GET", "/readyz", None, None).await;
+    halted.problem(503, "not_ready");
+    assert!(halted.body["detail"].as_str().unwrap().contains("comments"), "{}", halted.body);
+    read.set_state("comments", "running").await.unwrap();
+    assert_eq!(app.send("GET", "/readyz", None, None).await.status, 200);
+}
