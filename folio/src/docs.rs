@@ -12,6 +12,7 @@ impl Document {
         let mut document = command_api::http::openapi::CommandApiDoc::openapi();
         document.merge(query_api::http::openapi::QueryApiDoc::openapi());
         document.merge(infra::http::health::HealthDoc::openapi());
+        document.merge(crate::metrics::MetricsDoc::openapi());
         document.info.title = "Folio".into();
         document.info.version = env!("CARGO_PKG_VERSION").into();
         Self(document.to_json().unwrap_or_else(|_| "{}".into()))

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod docs;
 pub mod error;
 pub mod keys;
+pub mod metrics;
 pub mod migrate;
 pub mod projections;
 pub mod query;

@@ -110,9 +110,15 @@ pub async fn run(args: QueryApiArgs) -> Result<(), CliError> {
     let listener = std::net::TcpListener::bind(&address).map_err(bind_error)?;
     let port = listener.local_addr().map_err(bind_error)?.port();
     let document = web::Data::new(crate::docs::Document::build());
+    crate::metrics::handle();
+    let exporter =
+        web::Data::new(crate::metrics::Exporter { store: None, read: Some(read.clone()), query: Some(state.clone()) });
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(infra::http::metrics::record))
             .wrap(actix_web::middleware::from_fn(infra::http::request_id::assign))
+            .app_data(exporter.clone())
+            .configure(crate::metrics::configure)
             .app_data(state.clone())
             .app_data(document.clone())
             .app_data(readiness.clone())

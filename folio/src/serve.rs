@@ -100,6 +100,12 @@ impl Application {
             readiness = readiness.with(Arc::new(projectors::read_store::ReadModelsReady(read.clone())));
         }
         let readiness = web::Data::new(readiness);
+        crate::metrics::handle();
+        let exporter = web::Data::new(crate::metrics::Exporter {
+            store: Some(store.clone()),
+            read: read.as_ref().map(|(_, r)| r.clone()),
+            query: read.as_ref().map(|(q, _)| q.clone()),
+        });
         let query = read.map(|(state, _)| state);
         let address = format!("{host}:{port}");
         let bind_error = |source| CliError::Bind { address: address.clone(), source };
@@ -115,8 +121,11 @@ impl Application {
         let server = HttpServer::new(move || {
             let query = query.clone();
             App::new()
+                .wrap(actix_web::middleware::from_fn(infra::http::metrics::record))
                 .wrap(actix_web::middleware::from_fn(infra::http::request_id::assign))
                 .app_data(store.clone())
+                .app_data(exporter.clone())
+                .configure(crate::metrics::configure)
                 .app_data(commands.clone())
                 .app_data(document.clone())
                 .app_data(readiness.clone())

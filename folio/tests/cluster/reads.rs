@@ -57,7 +57,8 @@ async fn the_query_api_role_serves_the_read_models_and_follows_nats_notices() {
     }
     cluster.wait_until_caught_up().await;
 
-    let ready: Value = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.unwrap().json().await.unwrap();
+    let ready: Value =
+        client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(ready["bus"]["nats"], "connected", "{ready}");
     assert!(ready["read_models"]["positions"]["content"].is_u64(), "{ready}");
     reads.terminate();

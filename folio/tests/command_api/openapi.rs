@@ -4,6 +4,7 @@ use crate::support::TestApp;
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
+    ("get", "/metrics"),
     ("get", "/v1/types"),
     ("get", "/v1/types/{type}"),
     ("put", "/v1/types/{type}"),

@@ -73,9 +73,14 @@ async fn run<W: BatchWriter>(mut writer: W, mut jobs: mpsc::Receiver<Job>, confi
         };
         let (batch, next) = gather(first, &mut jobs, config).await;
         carried = next;
+        let sizes: Vec<usize> = batch.iter().map(Job::events).collect();
+        metrics::histogram!("folio_group_commit_events").record(sizes.iter().sum::<usize>() as f64);
+        metrics::histogram!("folio_group_commit_appends").record(batch.len() as f64);
         let (groups, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|j| (j.group, j.reply)).unzip();
         match writer.commit(&groups).await {
             Ok(outcomes) => {
+                let accepted: usize = outcomes.iter().zip(&sizes).filter(|(o, _)| o.is_ok()).map(|(_, n)| n).sum();
+                metrics::counter!("folio_appended_events_total").increment(accepted as u64);
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     // The caller may have gone away; its append is committed all the same.
                     let _ = reply.send(outcome.map_err(StoreError::from));

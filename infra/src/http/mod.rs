@@ -2,6 +2,7 @@
 //! Mapping each layer's errors to HTTP stays in the API crates.
 
 pub mod health;
+pub mod metrics;
 pub mod problem;
 pub mod request_id;
 

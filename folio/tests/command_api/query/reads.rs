@@ -158,3 +158,25 @@ pub async fn readyz_reports_the_read_models_and_fails_while_a_projection_is_halt
     read.set_state("comments", "running").await.unwrap();
     assert_eq!(app.send("GET", "/readyz", None, None).await.status, 200);
 }
+
+pub async fn metrics_show_route_latency_appends_lag_and_the_cache(app: &TestApp) {
+    let blog = blog::write(app, 2, 0).await;
+    app.send("GET", "/v1/content/article?limit=1", None, None).await;
+    app.send("GET", "/v1/content/article?limit=1", None, None).await;
+    app.send("GET", &format!("/v1/content/article/{}", blog.published[0]), None, None).await;
+    let response = app.client.get(format!("{}/metrics", app.url)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    for expected in [
+        "folio_http_request_duration_seconds_bucket{method=\"GET\",route=\"/v1/content/{type}\",status=\"200\"",
+        "folio_http_request_duration_seconds_count{method=\"POST\",route=\"/v1/content/{type}\",status=\"201\"}",
+        "folio_appended_events_total",
+        "folio_group_commit_events_bucket",
+        "folio_projection_lag_events{projection=\"content\"}",
+        "folio_projection_lag_seconds{projection=\"engagement\"}",
+        "folio_query_cache_hits_total",
+        "folio_event_store_head",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+}
