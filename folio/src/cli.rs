@@ -34,6 +34,9 @@ pub enum Command {
     /// Operate on projections: where each stands (and, later, rebuild and reset).
     #[command(subcommand)]
     Projections(ProjectionsCommand),
+    /// Look at the event log and move it: read a stream, tail, export, import, count.
+    #[command(subcommand)]
+    Events(EventsCommand),
     /// Fill the event store with a dataset: a small demo blog, or shared/bench/DATASET.md's bench data.
     Seed(SeedArgs),
 }
@@ -52,6 +55,90 @@ pub struct ProjectionsStatusArgs {
     pub json: bool,
     #[command(flatten)]
     pub read: ReadArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// A stream's events in version order, as NDJSON.
+    Read(EventsReadArgs),
+    /// The end of the log (or from --from), filtered; --follow keeps printing new events.
+    Tail(EventsTailArgs),
+    /// The log over (--from, --to] as NDJSON (stored form, ids and times kept).
+    Export(EventsExportArgs),
+    /// Appends an exported NDJSON file in order; events already stored are skipped.
+    Import(EventsImportArgs),
+    /// Counts by event type and stream category.
+    Stats(EventsStatsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EventsReadArgs {
+    /// The stream, e.g. `content-0190...`.
+    pub stream: String,
+    #[arg(long, default_value_t = 1)]
+    pub from_version: u64,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EventsTailArgs {
+    /// Start after this position (default: the last 20 events).
+    #[arg(long)]
+    pub from: Option<u64>,
+    /// Keep printing events as they are committed, until interrupted.
+    #[arg(long)]
+    pub follow: bool,
+    /// Only these event types (repeatable).
+    #[arg(long = "type", value_delimiter = ',')]
+    pub event_type: Vec<String>,
+    /// Only this stream.
+    #[arg(long)]
+    pub stream: Option<String>,
+    /// Only streams of this category (e.g. `content`, `activity`).
+    #[arg(long)]
+    pub category: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EventsExportArgs {
+    /// Start after this position (default 0: from the first event).
+    #[arg(long)]
+    pub from: Option<u64>,
+    /// Up to and including this position (default: the head when the export starts).
+    #[arg(long)]
+    pub to: Option<u64>,
+    /// Write here instead of stdout (with a progress bar).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EventsImportArgs {
+    /// An NDJSON file written by `folio events export`.
+    pub file: PathBuf,
+    /// Events per import transaction.
+    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub batch: u32,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EventsStatsArgs {
+    #[arg(long)]
+    pub from: Option<u64>,
+    #[arg(long)]
+    pub to: Option<u64>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub store: StoreArgs,
 }

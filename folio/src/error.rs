@@ -24,6 +24,12 @@ pub enum CliError {
     Nats { url: String, source: async_nats::ConnectError },
     #[error("cannot read the read models")]
     ReadModelQuery(#[from] sqlx::Error),
+    #[error("cannot write the output: {0}")]
+    Output(String),
+    #[error("bad input: {0}")]
+    Input(String),
+    #[error("the import failed")]
+    Import(#[from] infra::ImportError),
     #[error("the query API cannot start")]
     Query(#[from] query_api::QueryError),
     #[error("cannot subscribe to change notices: {0}")]

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod docs;
 pub mod error;
+pub mod event_tools;
 pub mod keys;
 pub mod metrics;
 pub mod migrate;
@@ -33,6 +34,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Projector(args) => roles::projector(args).await,
         Command::QueryApi(args) => crate::query::run(args).await,
         Command::Projections(cli::ProjectionsCommand::Status(args)) => projections::run(args).await,
+        Command::Events(command) => match command {
+            cli::EventsCommand::Read(args) => event_tools::read(args).await,
+            cli::EventsCommand::Tail(args) => event_tools::tail(args).await,
+            cli::EventsCommand::Export(args) => event_tools::export(args).await,
+            cli::EventsCommand::Import(args) => event_tools::import(args).await,
+            cli::EventsCommand::Stats(args) => event_tools::stats(args).await,
+        },
         Command::Seed(args) => seed::run::run(args).await.map(|_| ()),
     }
 }
