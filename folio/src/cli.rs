@@ -46,6 +46,44 @@ pub enum ProjectionsCommand {
     /// Each projection's checkpoint against the store's head: lag in events and seconds, state,
     /// parked events.
     Status(ProjectionsStatusArgs),
+    /// Build the next version of a projection's tables from the event store beside the live
+    /// one (which keeps serving), catch up, and switch atomically. Resumes after a crash.
+    Rebuild(ProjectionsRebuildArgs),
+    /// Empty a projection and start it over from the first event (in place: its reads are
+    /// empty until it catches up; prefer rebuild on a live site).
+    Reset(ProjectionsNameArgs),
+    /// Apply a projection's parked (dead-lettered) events again, after a fix.
+    ReplayParked(ProjectionsNameArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProjectionsRebuildArgs {
+    /// content, comments, engagement or keys.
+    pub projection: String,
+    /// Drop the previous version after the switch (PostgreSQL keeps it in a `folio_old_*`
+    /// schema otherwise; SQLite replaces rows in place).
+    #[arg(long)]
+    pub drop_old: bool,
+    /// Discard an unfinished rebuild instead of resuming it.
+    #[arg(long)]
+    pub restart: bool,
+    /// Events per rebuild transaction.
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch: u32,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProjectionsNameArgs {
+    /// content, comments, engagement or keys.
+    pub projection: String,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -34,6 +34,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Projector(args) => roles::projector(args).await,
         Command::QueryApi(args) => crate::query::run(args).await,
         Command::Projections(cli::ProjectionsCommand::Status(args)) => projections::run(args).await,
+        Command::Projections(cli::ProjectionsCommand::Rebuild(args)) => projections::rebuild(args).await,
+        Command::Projections(cli::ProjectionsCommand::Reset(args)) => projections::reset(args).await,
+        Command::Projections(cli::ProjectionsCommand::ReplayParked(args)) => projections::replay_parked(args).await,
         Command::Events(command) => match command {
             cli::EventsCommand::Read(args) => event_tools::read(args).await,
             cli::EventsCommand::Tail(args) => event_tools::tail(args).await,

@@ -1,7 +1,7 @@
 //! `folio projections status`: where each projection (and the relay) stands against the event
 //! store's head: lag in events and in seconds, state, parked events.
 
-use crate::cli::ProjectionsStatusArgs;
+use crate::cli::{ProjectionsNameArgs, ProjectionsRebuildArgs, ProjectionsStatusArgs};
 use crate::error::CliError;
 use chrono::{DateTime, Utc};
 use events::Position;
@@ -84,6 +84,69 @@ pub async fn run(args: ProjectionsStatusArgs) -> Result<(), CliError> {
             "{:<12} {:>12} {:>12} {:>12} {:>10.1} {:>7}  {}",
             r.name, r.position, r.head, r.lag_events, r.lag_seconds, r.parked, r.state
         );
+    }
+    Ok(())
+}
+
+fn named(name: &str) -> Result<std::sync::Arc<dyn projectors::Projection>, CliError> {
+    all_projections().into_iter().find(|p| p.name() == name).ok_or_else(|| CliError::UnknownProjection(name.to_owned()))
+}
+
+/// `folio projections rebuild <name>`: with a progress bar (rate, ETA), then the switch.
+pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
+    let projection = named(&args.projection)?;
+    let store = crate::store::open(&args.store).await?;
+    let read = crate::read::open(&args.read, &args.store).await?;
+    let config = projectors::RunnerConfig { batch_size: args.batch as usize, ..crate::read::runner_config(&args.read) };
+    let mut rebuild =
+        projectors::rebuild::Rebuild::open(store.clone(), &read, projection, config, args.restart).await?;
+    let head = store.head().await?;
+    let bar = indicatif::ProgressBar::new(head);
+    let template = "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} events, {per_sec}, ETA {eta}";
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_position(rebuild.checkpoint());
+    rebuild
+        .catch_up(50_000, |at, head| {
+            bar.set_length(head);
+            bar.set_position(at);
+        })
+        .await?;
+    bar.finish_and_clear();
+    let switched = rebuild.switch(args.drop_old).await?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "rebuilt {} to position {} and switched it in", args.projection, switched.position);
+    if let Some(old) = switched.old {
+        let _ = writeln!(out, "the previous version is in schema {old} (drop it with: DROP SCHEMA {old} CASCADE)");
+    }
+    drop(out);
+    read.close().await;
+    Ok(())
+}
+
+/// `folio projections reset <name>`.
+pub async fn reset(args: ProjectionsNameArgs) -> Result<(), CliError> {
+    let projection = named(&args.projection)?;
+    let read = crate::read::open(&args.read, &args.store).await?;
+    projectors::rebuild::reset::reset(&read, projection.as_ref()).await?;
+    read.close().await;
+    let _ =
+        writeln!(std::io::stdout().lock(), "reset {}: it applies the log again from the first event", args.projection);
+    Ok(())
+}
+
+/// `folio projections replay-parked <name>`.
+pub async fn replay_parked(args: ProjectionsNameArgs) -> Result<(), CliError> {
+    let projection = named(&args.projection)?;
+    let store = crate::store::open(&args.store).await?;
+    let read = crate::read::open(&args.read, &args.store).await?;
+    let report = projectors::rebuild::reset::replay_parked(store.as_ref(), &read, projection.as_ref()).await?;
+    read.close().await;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "applied {} parked events; {} still parked", report.applied, report.still_parked.len());
+    for parked in &report.still_parked {
+        let _ = writeln!(out, "  position {} ({}): {}", parked.position, parked.event_type, parked.error);
     }
     Ok(())
 }

@@ -55,4 +55,6 @@ pub enum RunnerError {
     CheckpointMoved(Position),
     #[error("the feed delivered position {got} after {after}, out of order or beyond its batch")]
     OutOfOrder { after: Position, got: Position },
+    #[error("rebuild: {0}")]
+    Rebuild(String),
 }

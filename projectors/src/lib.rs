@@ -16,6 +16,7 @@ pub mod keys;
 pub mod notices;
 pub mod projection;
 pub mod read_store;
+pub mod rebuild;
 pub mod relay;
 pub mod runner;
 pub mod time;

@@ -69,6 +69,11 @@ pub trait Projection: Send + Sync + 'static {
     /// A stable name: the checkpoint's key and the operator's handle.
     fn name(&self) -> &'static str;
 
+    /// Every table this projection writes and nothing else does (a rebuild swaps exactly these).
+    /// A name may be absent on one backend (`content_search` is SQLite's FTS5 table; PostgreSQL
+    /// keeps the search vector in `content_items`).
+    fn tables(&self) -> &'static [&'static str];
+
     fn handles(&self, event_type: &str) -> bool;
 
     async fn apply(&self, tx: &mut ReadTx, events: &[Decoded]) -> Result<Applied, ApplyError>;

@@ -171,6 +171,17 @@ impl Runner {
                     "checkpoint moved; following it"
                 );
                 self.checkpoint = position;
+                // Someone else moved it (a rebuild's switch, a reset): the rows may have changed
+                // wholesale, so every cache of this projection's rows must go.
+                if let Some(notifier) = &self.notifier {
+                    let everything = crate::ChangeNotice {
+                        projection: self.name().to_owned(),
+                        everything: true,
+                        position,
+                        ..crate::ChangeNotice::default()
+                    };
+                    notifier.announce(everything).await;
+                }
                 return Ok(());
             }
             Err(error) => return Err(error),

@@ -27,6 +27,10 @@ impl Projection for CommentsProjection {
         NAME
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &["comments"]
+    }
+
     fn handles(&self, event_type: &str) -> bool {
         matches!(event_type, "CommentPosted" | "CommentEdited" | "CommentRemoved")
     }

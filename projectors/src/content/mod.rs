@@ -44,6 +44,10 @@ impl Projection for ContentProjection {
         NAME
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &["content_types", "content_items", "content_refs", "content_values", "content_search"]
+    }
+
     fn handles(&self, event_type: &str) -> bool {
         matches!(
             event_type,

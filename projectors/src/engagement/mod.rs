@@ -29,6 +29,10 @@ impl Projection for EngagementProjection {
         NAME
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &["item_counters", "user_items"]
+    }
+
     fn handles(&self, event_type: &str) -> bool {
         matches!(
             event_type,

@@ -36,6 +36,10 @@ impl Projection for KeysProjection {
         NAME
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &["api_keys"]
+    }
+
     fn handles(&self, event_type: &str) -> bool {
         matches!(event_type, "ApiKeyIssued" | "ApiKeyRevoked")
     }

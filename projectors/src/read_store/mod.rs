@@ -9,6 +9,7 @@
 //!   never tears one, and rows and checkpoint are lost together, so the events are applied again.
 
 mod checkpoints;
+
 mod readiness;
 
 pub use checkpoints::{CheckpointRow, ParkedEvent};
@@ -47,10 +48,20 @@ impl ReadStore {
     /// (each has its own migration history) and be dropped wholesale.
     pub async fn connect_postgres(url: &str, pool_size: u32) -> Result<Self, crate::RunnerError> {
         let options = PgConnectOptions::from_str(url)?.application_name("folio-read-models");
+        Self::postgres_in_schema(options, pool_size, POSTGRES_SCHEMA).await
+    }
+
+    /// The read models' tables in `schema` (created if missing, migrated), connecting with
+    /// `options`: a rebuild builds the next version of a projection this way, beside the live one.
+    pub async fn postgres_in_schema(
+        options: PgConnectOptions,
+        pool_size: u32,
+        schema: &str,
+    ) -> Result<Self, crate::RunnerError> {
         let mut admin: sqlx::PgConnection = sqlx::Connection::connect_with(&options).await?;
-        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {POSTGRES_SCHEMA}")).execute(&mut admin).await?;
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&mut admin).await?;
         sqlx::Connection::close(admin).await?;
-        let options = options.options([("search_path", POSTGRES_SCHEMA)]);
+        let options = options.options([("search_path", schema)]);
         let pool = PgPoolOptions::new()
             .max_connections(pool_size)
             .acquire_timeout(Duration::from_secs(30))

@@ -39,6 +39,13 @@ pub async fn an_undecodable_event_is_parked_and_the_projection_goes_on(f: &Fixtu
     assert_eq!(dump::counters(&f.read).await[0]["views"], 2, "the events around it were applied");
     assert_eq!(f.read.checkpoint("engagement").await.unwrap(), f.store.head().await.unwrap());
     assert!(f.read.parked("content").await.unwrap().is_empty(), "other projections never saw it");
+    // Replaying it without a fix fails again: it stays parked, and the report says why.
+    let engagement = projectors::all_projections().into_iter().find(|p| p.name() == "engagement").unwrap();
+    let replayed =
+        projectors::rebuild::reset::replay_parked(f.store.as_ref(), &f.read, engagement.as_ref()).await.unwrap();
+    assert_eq!(replayed.applied, 0);
+    assert!(replayed.still_parked[0].error.contains("payload does not match"), "{replayed:?}");
+    assert_eq!(f.read.parked("engagement").await.unwrap().len(), 1);
 }
 
 pub async fn an_event_that_cannot_apply_is_retried_then_parked(f: &Fixture) {

@@ -8,6 +8,7 @@ mod cases;
 mod dump;
 mod faults;
 mod fixture;
+mod rebuilds;
 mod world;
 
 use fixture::Fixture;
@@ -55,4 +56,7 @@ on_every_backend!(
     faults::redelivered_events_change_nothing,
     faults::a_runner_that_cannot_go_on_stops_and_says_halted,
     faults::a_dropped_feed_gives_back_its_connection,
+    rebuilds::a_rebuild_beside_the_live_projection_switches_in_equal_to_a_clean_rebuild,
+    rebuilds::a_rebuild_that_crashed_resumes_where_it_committed,
+    rebuilds::a_reset_projection_applies_the_log_again_and_ends_equal,
 );

@@ -1,0 +1,139 @@
+//! Blue/green rebuild of one projection: the next version of its tables is built from the event
+//! store (never from NATS) beside the live version, which keeps serving and keeps being updated,
+//! then swapped in atomically.
+//!
+//! Rules:
+//! - The next version lives apart (PostgreSQL: the schema `folio_rebuild_<projection>` with the
+//!   whole read-model schema migrated in it; SQLite: the file `<read file>.rebuild-<projection>`),
+//!   with its own checkpoint, so a rebuild that crashed resumes where it committed.
+//! - The switch is one transaction on the live database. It first locks the live checkpoint row,
+//!   so the live runner cannot commit meanwhile, then swaps the tables (PostgreSQL: moves them
+//!   between schemas; SQLite: replaces the rows), and sets the live checkpoint to the rebuilt
+//!   one. The live runner then finds its checkpoint moved, follows it (applying whatever the
+//!   rebuild had not reached, exactly once), and announces `everything` so caches drop.
+//! - Readers never see a half-switched state: PostgreSQL's DDL is transactional, SQLite readers
+//!   keep their snapshot until the commit.
+
+mod postgres;
+pub mod reset;
+mod sqlite;
+
+use crate::feed::StoreFeed;
+use crate::read_store::ReadStore;
+use crate::{Projection, Runner, RunnerConfig, RunnerError};
+use events::Position;
+use infra::EventStore;
+use std::sync::Arc;
+
+/// The state a projection shows while its next version is being built.
+pub const REBUILDING: &str = "rebuilding";
+
+/// A rebuild in progress.
+pub struct Rebuild {
+    projection: Arc<dyn Projection>,
+    store: Arc<dyn EventStore>,
+    live: ReadStore,
+    next: ReadStore,
+    runner: Runner,
+    location: Location,
+}
+
+impl std::fmt::Debug for Rebuild {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rebuild")
+            .field("projection", &self.projection.name())
+            .field("location", &self.location)
+            .finish()
+    }
+}
+
+/// Where the next version is built.
+#[derive(Debug, Clone)]
+pub enum Location {
+    Schema(String),
+    File(std::path::PathBuf),
+}
+
+/// What a switch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Switched {
+    /// The live checkpoint after the switch (the rebuilt one).
+    pub position: Position,
+    /// Where the previous version went (PostgreSQL, unless dropped); SQLite replaces rows.
+    pub old: Option<String>,
+}
+
+impl Rebuild {
+    /// Opens the next version of `projection` beside `live` (resuming one that was left
+    /// unfinished, unless `restart`).
+    pub async fn open(
+        store: Arc<dyn EventStore>,
+        live: &ReadStore,
+        projection: Arc<dyn Projection>,
+        config: RunnerConfig,
+        restart: bool,
+    ) -> Result<Self, RunnerError> {
+        let (next, location) = match live {
+            ReadStore::Postgres(pool) => postgres::open(pool, projection.name(), restart).await?,
+            ReadStore::Sqlite(pool) => sqlite::open(pool, projection.name(), restart).await?,
+        };
+        let feed = Box::new(StoreFeed::new(store.clone()));
+        let runner = Runner::new(projection.clone(), next.clone(), feed, None, config).await?;
+        live.set_state(projection.name(), REBUILDING).await?;
+        Ok(Self { projection, store, live: live.clone(), next, runner, location })
+    }
+
+    /// How far the next version has applied the log.
+    pub fn checkpoint(&self) -> Position {
+        self.runner.checkpoint()
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Applies the log to the next version up to the head as it is when each step starts,
+    /// `step` events at a time, calling `progress(checkpoint, head)` after each step; returns
+    /// when the next version has reached the head.
+    pub async fn catch_up(
+        &mut self,
+        step: u64,
+        mut progress: impl FnMut(Position, Position),
+    ) -> Result<Position, RunnerError> {
+        loop {
+            let head = self.store.head().await.map_err(|e| RunnerError::Feed(e.into()))?;
+            if self.runner.checkpoint() >= head {
+                progress(self.runner.checkpoint(), head);
+                return Ok(self.runner.checkpoint());
+            }
+            let target = head.min(self.runner.checkpoint().saturating_add(step.max(1)));
+            self.runner.run_until(target).await?;
+            progress(self.runner.checkpoint(), head);
+        }
+    }
+
+    /// Catches up once more, then swaps the next version in (see the module rules). With
+    /// `drop_old`, the previous version is dropped after the commit.
+    pub async fn switch(mut self, drop_old: bool) -> Result<Switched, RunnerError> {
+        self.catch_up(u64::MAX, |_, _| {}).await?;
+        let name = self.projection.name();
+        let position = self.runner.checkpoint();
+        let old = match (&self.live, &self.next, &self.location) {
+            (ReadStore::Postgres(live), ReadStore::Postgres(_), Location::Schema(schema)) => {
+                Some(postgres::switch(live, schema, name, self.projection.tables(), position, drop_old).await?)
+                    .filter(|_| !drop_old)
+            }
+            (ReadStore::Sqlite(live), ReadStore::Sqlite(_), Location::File(path)) => {
+                sqlite::switch(live, path, name, self.projection.tables(), position).await?;
+                None
+            }
+            _ => return Err(RunnerError::Rebuild("the next version is on another backend".into())),
+        };
+        self.next.close().await;
+        match &self.location {
+            Location::Schema(schema) => postgres::discard(&self.live, schema).await?,
+            Location::File(path) => sqlite::discard(path),
+        }
+        Ok(Switched { position, old })
+    }
+}

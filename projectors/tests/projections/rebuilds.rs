@@ -1,0 +1,133 @@
+//! Blue/green rebuilds, resets and parked-event replays, while the live projection keeps
+//! running: each ends with rows equal to a clean rebuild.
+
+use crate::dump::{self, dump};
+use crate::fixture::{runner_config, Fixture};
+use crate::world::World;
+use projectors::rebuild::{reset, Rebuild};
+use projectors::{all_projections, Runner, StoreFeed};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Appends `rounds` articles with views, comments and an author rename now and then.
+fn traffic(w: Arc<World>, author: uuid::Uuid, rounds: i64) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        for i in 0..rounds {
+            let a = w.create("article", &format!("a{i}"), json!({"title": format!("A{i}"), "author": author})).await;
+            w.publish("article", a, i).await;
+            w.view("article", a, &format!("u{}", i % 7), i).await;
+            w.comment("article", a, None, "u", "hi").await;
+            if i % 40 == 0 {
+                w.revise("author", author, json!({"name": format!("Au{i}")})).await;
+            }
+        }
+    })
+}
+
+/// Every projection running live on `f.read` until the returned sender says stop.
+fn live_runners(f: &Fixture) -> (tokio::sync::watch::Sender<bool>, Vec<tokio::task::JoinHandle<()>>) {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut tasks = Vec::new();
+    for projection in all_projections() {
+        let (store, read, stopped) = (f.store.clone(), f.read.clone(), stopped.clone());
+        tasks.push(tokio::spawn(async move {
+            let feed = Box::new(StoreFeed::new(store));
+            let config = projectors::RunnerConfig { batch_size: 17, ..runner_config() };
+            let runner = Runner::new(projection, read, feed, None, config).await.unwrap();
+            runner.run(stopped).await.unwrap();
+        }));
+    }
+    (stop, tasks)
+}
+
+async fn assert_equal_to_a_clean_rebuild(f: &Fixture) {
+    f.drain().await;
+    let clean = f.another_read_store().await;
+    f.drain_into(&clean).await;
+    dump::assert_same(&dump(&f.read).await, &dump(&clean).await, "live vs clean rebuild");
+}
+
+pub async fn a_rebuild_beside_the_live_projection_switches_in_equal_to_a_clean_rebuild(f: &Fixture) {
+    let w = Arc::new(World::new(f.store.clone()));
+    w.blog_types().await;
+    let author = w.create("author", "au", json!({"name": "Au"})).await;
+    let writer = traffic(w.clone(), author, 150);
+    let (stop, live) = live_runners(f);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    for projection in all_projections() {
+        let config = projectors::RunnerConfig { batch_size: 23, ..runner_config() };
+        let mut rebuild = Rebuild::open(f.store.clone(), &f.read, projection.clone(), config, false).await.unwrap();
+        let mut steps = 0;
+        rebuild.catch_up(40, |_, _| steps += 1).await.unwrap();
+        assert!(steps > 1, "progress is reported as it goes");
+        let switched = rebuild.switch(true).await.unwrap();
+        assert!(switched.position > 0);
+        assert_eq!(switched.old, None, "dropped");
+    }
+    writer.await.unwrap();
+    let _ = stop.send(true);
+    for task in live {
+        task.await.unwrap();
+    }
+    assert_equal_to_a_clean_rebuild(f).await;
+    assert_eq!(dump::counters(&f.read).await.as_array().unwrap().len(), 150);
+    if let projectors::ReadStore::Postgres(pool) = &f.read {
+        let leftovers: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'folio_rebuild_%' OR nspname LIKE 'folio_old_%'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(leftovers, 0, "the rebuild schema is gone and --drop-old dropped the old version");
+    }
+}
+
+pub async fn a_rebuild_that_crashed_resumes_where_it_committed(f: &Fixture) {
+    let w = Arc::new(World::new(f.store.clone()));
+    w.blog_types().await;
+    let author = w.create("author", "au", json!({"name": "Au"})).await;
+    traffic(w.clone(), author, 120).await.unwrap();
+    f.drain().await;
+    let content = || all_projections().into_iter().find(|p| p.name() == "content").unwrap();
+    let config = projectors::RunnerConfig { batch_size: 7, ..runner_config() };
+    let mut first = Rebuild::open(f.store.clone(), &f.read, content(), config.clone(), false).await.unwrap();
+    // Killed mid-way: after its third step has been reported the future is dropped, at
+    // whatever await it is on inside the fourth.
+    let (steps, mut reported) = tokio::sync::mpsc::unbounded_channel();
+    tokio::select! {
+        _ = first.catch_up(10, |at, _| drop(steps.send(at))) => panic!("finished before the crash"),
+        _ = async { for _ in 0..3 { reported.recv().await; } } => {}
+    }
+    let reached = first.checkpoint();
+    drop(first);
+    let head = f.store.head().await.unwrap();
+    assert!(reached > 0 && reached < head, "the crash fell mid-rebuild ({reached} of {head})");
+    let mut resumed = Rebuild::open(f.store.clone(), &f.read, content(), config, false).await.unwrap();
+    assert!(resumed.checkpoint() >= reached.saturating_sub(7), "resumes where it committed, not from 0");
+    resumed.catch_up(1000, |_, _| {}).await.unwrap();
+    let switched = resumed.switch(false).await.unwrap();
+    assert_eq!(switched.position, head);
+    if matches!(f.read, projectors::ReadStore::Postgres(_)) {
+        assert!(switched.old.unwrap().starts_with("folio_old_content_"), "kept without --drop-old");
+    }
+    assert_equal_to_a_clean_rebuild(f).await;
+}
+
+pub async fn a_reset_projection_applies_the_log_again_and_ends_equal(f: &Fixture) {
+    let w = Arc::new(World::new(f.store.clone()));
+    w.blog_types().await;
+    let author = w.create("author", "au", json!({"name": "Au"})).await;
+    traffic(w.clone(), author, 30).await.unwrap();
+    f.drain().await;
+    for projection in all_projections() {
+        reset::reset(&f.read, projection.as_ref()).await.unwrap();
+        assert_eq!(f.read.checkpoint(projection.name()).await.unwrap(), 0);
+    }
+    assert_eq!(dump::counters(&f.read).await.as_array().unwrap().len(), 0, "emptied");
+    assert_equal_to_a_clean_rebuild(f).await;
+    // Nothing parked here: a replay applies nothing and leaves nothing.
+    let content = all_projections().into_iter().find(|p| p.name() == "content").unwrap();
+    let replayed = reset::replay_parked(f.store.as_ref(), &f.read, content.as_ref()).await.unwrap();
+    assert_eq!((replayed.applied, replayed.still_parked.len()), (0, 0));
+}
