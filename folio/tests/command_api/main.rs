@@ -78,6 +78,7 @@ on_every_read_backend!(
     reads::a_users_history_and_state_are_for_sites_and_staff,
     reads::readyz_reports_the_read_models_and_fails_while_a_projection_is_halted,
     reads::metrics_show_route_latency_appends_lag_and_the_cache,
+    reads::the_query_api_serves_without_errors_throughout_a_rebuild,
     bad_input::each_kind_of_bad_read_input_has_its_code,
     bad_input::hostile_strings_in_any_parameter_are_answered_not_executed,
     cache::a_change_is_never_served_stale_after_its_notice,

@@ -126,6 +126,15 @@ impl TestApp {
         url
     }
 
+    /// The `folio` options that name this app's stores (for running the binary against them).
+    pub fn store_args(&self) -> Vec<String> {
+        match (&self._dir, &self.database) {
+            (Some(dir), _) => vec!["--data-dir".into(), dir.path().display().to_string()],
+            (None, Some(database)) => vec!["--database-url".into(), database.url.clone()],
+            (None, None) => Vec::new(),
+        }
+    }
+
     pub async fn cleanup(self) {
         if let Some(read) = &self.read {
             read.close().await;

@@ -180,3 +180,71 @@ pub async fn metrics_show_route_latency_appends_lag_and_the_cache(app: &TestApp)
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
 }
+
+/// `folio projections rebuild` (the binary, as an operator runs it) while the app serves reads
+/// in a loop: not one read fails, and afterwards the answers are the same.
+pub async fn the_query_api_serves_without_errors_throughout_a_rebuild(app: &TestApp) {
+    let blog = blog::write(app, 12, 2).await;
+    for (i, id) in blog.published.iter().enumerate() {
+        let path = format!("/v1/content/article/{id}/views");
+        app.send("POST", &path, Some(&blog.site), Some(json!({"user": format!("u{}", i % 3)}))).await;
+    }
+    app.wait_for_projections(app.head().await).await;
+    let paths = [
+        "/v1/content/article?limit=5&fields=title,views".to_owned(),
+        format!("/v1/content/article?filter[tags]={}", blog.tags[1]),
+        format!("/v1/content/article/{}", blog.published[3]),
+    ];
+    let mut before = Vec::new();
+    for path in &paths {
+        before.push(app.send("GET", path, None, None).await.body);
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (client, url, paths, stop) = (app.client.clone(), app.url.clone(), paths.clone(), stop.clone());
+        tokio::spawn(async move {
+            let (mut reads, mut errors) = (0u64, Vec::new());
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for path in &paths {
+                    let response = client.get(format!("{url}{path}")).send().await.unwrap();
+                    reads += 1;
+                    if response.status() != 200 {
+                        errors.push(format!("{path}: {} {}", response.status(), response.text().await.unwrap()));
+                    }
+                }
+            }
+            (reads, errors)
+        })
+    };
+    for projection in ["content", "engagement", "comments", "keys"] {
+        let args = app.store_args();
+        let output = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+                .args(["projections", "rebuild", projection, "--drop-old", "--batch", "7"])
+                .args(args)
+                .output()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{projection}: {stdout} {}", String::from_utf8_lossy(&output.stderr));
+        assert!(stdout.contains("switched it in"), "{stdout}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (reads, errors) = reader.await.unwrap();
+    assert!(reads > 10, "the reader kept reading: {reads}");
+    assert!(errors.is_empty(), "{} failed reads of {reads}: {:?}", errors.len(), &errors[..errors.len().min(5)]);
+    // The live projectors follow the switched checkpoints; the answers are what they were.
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["projections", "status", "--json"])
+        .args(app.store_args())
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert!(rows.as_array().unwrap().iter().all(|r| r["state"] == "running"), "{rows}");
+    app.wait_for_projections(app.head().await).await;
+    for (path, old) in paths.iter().zip(&before) {
+        assert_eq!(&app.send("GET", path, None, None).await.body, old, "{path}");
+    }
+}
