@@ -2,6 +2,7 @@
 //! latencies from its `--log` files into the same HDR histogram Folio's figures use.
 
 use crate::measure::{histogram, Figures};
+use query_api::sql::{Arg, Sql};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -18,6 +19,18 @@ pub enum PgbenchError {
 
 /// Runs `script` with `clients` connections for `seconds` against `url`.
 pub fn run(url: &str, script: &str, clients: usize, seconds: u64, work_dir: &Path) -> Result<Figures, PgbenchError> {
+    run_with_env(url, script, clients, seconds, work_dir, &[])
+}
+
+/// [`run`] with environment variables for pgbench (e.g. `PGOPTIONS=-c search_path=...`).
+pub fn run_with_env(
+    url: &str,
+    script: &str,
+    clients: usize,
+    seconds: u64,
+    work_dir: &Path,
+    env: &[(&str, &str)],
+) -> Result<Figures, PgbenchError> {
     let script_path = work_dir.join("script.sql");
     std::fs::write(&script_path, script).map_err(PgbenchError::Logs)?;
     for entry in std::fs::read_dir(work_dir).map_err(PgbenchError::Logs)?.flatten() {
@@ -33,10 +46,13 @@ pub fn run(url: &str, script: &str, clients: usize, seconds: u64, work_dir: &Pat
         .arg("--file")
         .arg(&script_path)
         .arg(url)
+        .envs(env.iter().copied())
         .output()
         .map_err(PgbenchError::Spawn)?;
     if !output.status.success() {
-        return Err(PgbenchError::Failed(String::from_utf8_lossy(&output.stderr).into_owned()));
+        // With many clients every one of them reports the same error: the first lines tell.
+        let text = String::from_utf8_lossy(&output.stderr);
+        return Err(PgbenchError::Failed(text.lines().take(6).collect::<Vec<_>>().join("\n")));
     }
     let mut latency = histogram();
     let mut operations = 0;
@@ -58,4 +74,106 @@ pub fn run(url: &str, script: &str, clients: usize, seconds: u64, work_dir: &Pat
         }
     }
     Ok(Figures { operations, elapsed: Duration::from_secs(seconds), latency, errors })
+}
+
+/// Why a statement cannot become a pgbench script.
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptError {
+    #[error("a text argument holds `:` (pgbench would read a variable in it): {0:?}")]
+    Colon(String),
+    #[error("the statement refers to ${0}, which has no argument")]
+    Missing(usize),
+}
+
+/// A PostgreSQL statement of the query API ([`Sql`] with `$n` placeholders) as one pgbench
+/// command: each argument equal to a key of `replace` becomes that SQL expression (which may use
+/// pgbench `:variables`), every other argument an inline literal.
+pub fn inline(sql: &Sql, replace: &[(Arg, String)]) -> Result<String, ScriptError> {
+    let mut out = String::with_capacity(sql.text.len() + 256);
+    let mut chars = sql.text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
+            digits.push(d);
+            chars.next();
+        }
+        let Ok(n) = digits.parse::<usize>() else {
+            out.push('$');
+            continue;
+        };
+        let arg = sql.args.get(n.wrapping_sub(1)).ok_or(ScriptError::Missing(n))?;
+        match replace.iter().find(|(a, _)| a == arg) {
+            Some((_, expression)) => {
+                out.push('(');
+                out.push_str(expression);
+                out.push(')');
+            }
+            None => out.push_str(&literal(arg)?),
+        }
+    }
+    out.push_str(";\n");
+    Ok(out)
+}
+
+fn text_literal(text: &str) -> Result<String, ScriptError> {
+    if text.contains(':') {
+        return Err(ScriptError::Colon(text.to_owned()));
+    }
+    Ok(format!("'{}'", text.replace('\'', "''")))
+}
+
+fn time_literal(micros: i64) -> String {
+    // to_timestamp(float8) is immutable (folded at plan time) and has no `:` for pgbench to trip on.
+    format!("to_timestamp({}.{:06})", micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000))
+}
+
+fn literal(arg: &Arg) -> Result<String, ScriptError> {
+    let list = |items: Vec<String>, ty: &str| format!("ARRAY[{}]::{ty}[]", items.join(", "));
+    Ok(match arg {
+        Arg::Text(t) => format!("{}::text", text_literal(t)?),
+        Arg::Uuid(u) => format!("'{u}'::uuid"),
+        Arg::F64(f) => format!("{f:?}::float8"),
+        Arg::I64(i) => i.to_string(),
+        Arg::Time(t) => time_literal(*t),
+        Arg::UuidArray(v) => list(v.iter().map(|u| format!("'{u}'")).collect(), "uuid"),
+        Arg::TextArray(v) => list(v.iter().map(|t| text_literal(t)).collect::<Result<_, _>>()?, "text"),
+        Arg::F64Array(v) => list(v.iter().map(|f| format!("{f:?}")).collect(), "float8"),
+        Arg::TimeArray(v) => list(v.iter().map(|t| time_literal(*t)).collect(), "timestamptz"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use query_api::sql::Dialect;
+
+    #[test]
+    fn inlines_literals_and_replaces_chosen_arguments() {
+        let mut sql = Sql::new(Dialect::Postgres);
+        for n in 1..=10 {
+            sql.push(" a = ").bind(Arg::I64(n));
+        }
+        sql.push(" AND s = ").bind(Arg::Text("it's".into()));
+        sql.push(" AND t = ").bind(Arg::Text("user".into()));
+        sql.push(" AND x = ANY(").bind(Arg::TextArray(vec!["published".into()])).push(")");
+        sql.push(" AND at < ").bind(Arg::Time(1_704_067_200_000_001));
+        let script = inline(&sql, &[(Arg::Text("user".into()), "CAST(:u AS text)".into())]);
+        let script = script.unwrap_or_default();
+        assert!(script.contains(" a = 1 a = 2"), "{script}");
+        assert!(script.contains(" a = 10 AND s = 'it''s'::text AND t = (CAST(:u AS text))"), "{script}");
+        assert!(script.contains("ANY(ARRAY['published']::text[])"), "{script}");
+        assert!(script.contains("to_timestamp(1704067200.000001)"), "{script}");
+        assert!(script.ends_with(";\n"));
+    }
+
+    #[test]
+    fn refuses_a_colon_in_text() {
+        let mut sql = Sql::new(Dialect::Postgres);
+        sql.push("a = ").bind(Arg::Text("12:00".into()));
+        assert!(inline(&sql, &[]).is_err());
+    }
 }

@@ -6,14 +6,14 @@
 //! `perf/http.sh` runs it as committed; `--help` for the knobs.
 
 use clap::Parser;
-use perf::measure::{histogram, Figures};
+use perf::folio::{create_key, Server, Store};
+use perf::load::load;
+use perf::measure::Figures;
+use perf::Error;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -38,51 +38,15 @@ struct Args {
     json_out: Option<PathBuf>,
 }
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn store_args(profile: &str, data_dir: &std::path::Path, pg: Option<&str>) -> Vec<String> {
     match (profile, pg) {
         ("postgres", Some(url)) => {
-            vec!["--database-url".into(), url.into(), "--database-pool-size".into(), "16".into()]
+            let mut args = Store::Postgres(url.into()).args();
+            args.extend(["--database-pool-size".into(), "16".into()]);
+            args
         }
-        _ => vec!["--data-dir".into(), data_dir.display().to_string()],
+        _ => Store::Embedded(data_dir.into()).args(),
     }
-}
-
-fn admin_key(folio: &PathBuf, store: &[String]) -> Result<String, Error> {
-    let out = Command::new(folio).args(["keys", "create", "--role", "admin"]).args(store).output()?;
-    let text = String::from_utf8(out.stdout)?;
-    text.lines()
-        .last()
-        .and_then(|l| l.split_whitespace().last())
-        .map(str::to_owned)
-        .ok_or_else(|| "no key printed".into())
-}
-
-fn serve(folio: &PathBuf, store: &[String]) -> Result<Server, Error> {
-    let mut child = Command::new(folio)
-        .args(["serve", "--port", "0", "--scheduler-interval-ms", "0"])
-        .args(store)
-        .env("FOLIO_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
-    let url = line.split_whitespace().find(|w| w.starts_with("http://")).ok_or("no URL printed")?.to_owned();
-    Ok(Server { child, url })
 }
 
 async fn call(
@@ -128,61 +92,6 @@ async fn prepare(url: &str, admin: &str, articles: usize) -> Result<(Vec<String>
     Ok((paths, site["key"].as_str().ok_or("no site key")?.to_owned(), editor))
 }
 
-const WARMING: u8 = 0;
-const MEASURING: u8 = 1;
-const STOPPED: u8 = 2;
-
-/// Runs `connections` loops of `request(i)` for warm-up + measured seconds.
-async fn load<F, Fut>(connections: usize, warmup: u64, seconds: u64, request: F) -> Figures
-where
-    F: Fn(u64) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let phase = Arc::new(AtomicU8::new(WARMING));
-    let request = Arc::new(request);
-    let mut tasks = Vec::new();
-    for c in 0..connections {
-        let phase = phase.clone();
-        let request = request.clone();
-        tasks.push(tokio::spawn(async move {
-            let (mut latency, mut ok, mut errors, mut n) = (histogram(), 0u64, 0u64, c as u64 * 1_000_003);
-            loop {
-                let state = phase.load(Ordering::Relaxed);
-                if state == STOPPED {
-                    break;
-                }
-                n += 1;
-                let started = Instant::now();
-                let success = request(n).await;
-                if state == MEASURING && phase.load(Ordering::Relaxed) == MEASURING {
-                    if success {
-                        let _ = latency.record((started.elapsed().as_micros() as u64).max(1));
-                        ok += 1;
-                    } else {
-                        errors += 1;
-                    }
-                }
-            }
-            (latency, ok, errors)
-        }));
-    }
-    tokio::time::sleep(Duration::from_secs(warmup)).await;
-    phase.store(MEASURING, Ordering::Relaxed);
-    let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    phase.store(STOPPED, Ordering::Relaxed);
-    let elapsed = started.elapsed();
-    let mut figures = Figures { operations: 0, elapsed, latency: histogram(), errors: 0 };
-    for task in tasks {
-        if let Ok((latency, ok, errors)) = task.await {
-            let _ = figures.latency.add(&latency);
-            figures.operations += ok;
-            figures.errors += errors;
-        }
-    }
-    figures
-}
-
 /// What one profile measured.
 struct Measured {
     views: Figures,
@@ -198,8 +107,8 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
         _ => None,
     };
     let store = store_args(profile, &dir.path().join("data"), database.as_ref().map(|d| d.url.as_str()));
-    let admin = admin_key(&args.folio, &store)?;
-    let server = serve(&args.folio, &store)?;
+    let admin = create_key(&args.folio, "admin", &store)?;
+    let server = Server::start(&args.folio, &store, &[])?;
     let (paths, site, editor) = prepare(&server.url, &admin, args.articles).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.connections).build()?;
 
