@@ -52,7 +52,7 @@ pub async fn comments(
     let audience = caller.audience();
     let state = state.into_inner();
     let build = || async {
-        let fetch = i64::from(limit) + 1;
+        let fetch = limit + 1;
         let sql = lookups::comments(state.db.dialect(), &type_name, item, cursor.as_ref(), fetch);
         let rows = state.db.fetch(&sql).await?;
         let status = rows.first().ok_or(QueryError::NotFound("item"))?.text(0)?;

@@ -75,7 +75,7 @@ pub async fn history(
     let statuses = visible(caller.audience());
     let state = state.into_inner();
     let build = || async {
-        let fetch = i64::from(limit) + 1;
+        let fetch = limit + 1;
         let rows = state.db.fetch(&lookups::history(state.db.dialect(), &user, after, statuses, fetch)).await?;
         let mut deps = vec![Dep::User(user.clone())];
         let mut body = String::with_capacity(2048);

@@ -73,10 +73,10 @@ pub fn page(dialect: Dialect, plan: &ListPlan, cursor: Option<&Cursor>) -> Sql {
     let cursor_part = cursor.map(|c| if c.key == KeyValue::Null { Part::WithoutKey } else { Part::WithKey });
     let start = cursor_part.and_then(|p| parts.iter().position(|q| *q == p)).unwrap_or(0);
     let parts = &parts[start..];
-    let fetch = i64::from(plan.limit) + 1;
+    let fetch = plan.limit + 1;
     if let [only] = parts {
         select(&mut sql, plan, driver, *only, cursor.filter(|_| cursor_part == Some(*only)), None);
-        sql.push(" LIMIT ").bind(Arg::I64(fetch));
+        sql.limit(fetch);
         return sql;
     }
     sql.push("SELECT * FROM (");
@@ -86,11 +86,11 @@ pub fn page(dialect: Dialect, plan: &ListPlan, cursor: Option<&Cursor>) -> Sql {
         }
         sql.push("SELECT * FROM (");
         select(&mut sql, plan, driver, *part, cursor.filter(|_| cursor_part == Some(*part)), Some(i));
-        sql.push(" LIMIT ").bind(Arg::I64(fetch));
+        sql.limit(fetch);
         sql.push(&format!(") AS p{i}"));
     }
     let dir = if descending { "DESC" } else { "ASC" };
-    sql.push(&format!(") AS pages ORDER BY part, k {dir}, id {dir} LIMIT ")).bind(Arg::I64(fetch));
+    sql.push(&format!(") AS pages ORDER BY part, k {dir}, id {dir}")).limit(fetch);
     sql
 }
 

@@ -27,7 +27,10 @@ pub fn detail(dialect: Dialect, type_name: &str, item: &ItemRef, visible: &[&'st
         ItemRef::Slug(slug) => sql.push(" AND ci.slug = ").bind(Arg::Text(slug.clone())),
     };
     sql.push(" AND ");
-    statuses(&mut sql, "ci.status", visible);
+    // SQLite without statistics would take (type, status) over (type, slug) and scan the type;
+    // a unary plus keeps the status out of index selection there.
+    let status = if dialect == Dialect::Sqlite { "+ci.status" } else { "ci.status" };
+    statuses(&mut sql, status, visible);
     sql.push(" ORDER BY ci.position DESC LIMIT 1");
     sql
 }
@@ -35,7 +38,7 @@ pub fn detail(dialect: Dialect, type_name: &str, item: &ItemRef, visible: &[&'st
 /// An item's visible comments in thread order after `cursor`: `status, id, parent_id, thread,
 /// author, body, created_at, edited_at`. The item's row comes first and is returned once with
 /// NULL comment columns when it has none, so "no item" and "no comments" differ.
-pub fn comments(dialect: Dialect, type_name: &str, item: Uuid, after: Option<&Cursor>, fetch: i64) -> Sql {
+pub fn comments(dialect: Dialect, type_name: &str, item: Uuid, after: Option<&Cursor>, fetch: u32) -> Sql {
     let mut sql = Sql::new(dialect);
     let not_removed = match dialect {
         Dialect::Postgres => "NOT cm.removed",
@@ -52,13 +55,13 @@ pub fn comments(dialect: Dialect, type_name: &str, item: Uuid, after: Option<&Cu
     sql.push(" WHERE ci.id = ").bind(Arg::Uuid(item));
     sql.push(" AND ci.type = ").bind(Arg::Text(type_name.to_owned()));
     let collate = if dialect == Dialect::Postgres { " COLLATE \"C\"" } else { "" };
-    sql.push(&format!(" ORDER BY cm.thread{collate} LIMIT ")).bind(Arg::I64(fetch));
+    sql.push(&format!(" ORDER BY cm.thread{collate}")).limit(fetch);
     sql
 }
 
 /// A user's viewed items, newest view first, after `cursor`: `item_id, first_viewed_at,
 /// last_viewed_at, views, liked, bookmarked, embed`.
-pub fn history(dialect: Dialect, user: &str, after: Option<(i64, Uuid)>, visible: &[&'static str], fetch: i64) -> Sql {
+pub fn history(dialect: Dialect, user: &str, after: Option<(i64, Uuid)>, visible: &[&'static str], fetch: u32) -> Sql {
     let mut sql = Sql::new(dialect);
     sql.push(
         "SELECT u.item_id, u.first_viewed_at, u.last_viewed_at, u.views, u.liked, u.bookmarked, ci.embed \
@@ -73,7 +76,7 @@ pub fn history(dialect: Dialect, user: &str, after: Option<(i64, Uuid)>, visible
     }
     sql.push(" AND ");
     statuses(&mut sql, "ci.status", visible);
-    sql.push(" ORDER BY u.last_viewed_at DESC, u.item_id LIMIT ").bind(Arg::I64(fetch));
+    sql.push(" ORDER BY u.last_viewed_at DESC, u.item_id").limit(fetch);
     sql
 }
 

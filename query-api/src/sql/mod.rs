@@ -81,6 +81,16 @@ impl Sql {
         }
     }
 
+    /// ` LIMIT n` with `n` written into the text. A limit is a number this crate computed (never
+    /// client text), and as a literal it lets PostgreSQL cache one generic plan: with `LIMIT $n`
+    /// the generic plan looks costly (an unknown limit is assumed large), so PostgreSQL would
+    /// plan every execution again, which cost more CPU than running the statement.
+    pub fn limit(&mut self, n: u32) -> &mut Self {
+        self.push(" LIMIT ");
+        self.text.push_str(&n.to_string());
+        self
+    }
+
     /// A time: `timestamptz` on PostgreSQL, microseconds on SQLite.
     pub fn bind_time(&mut self, micros: i64) -> &mut Self {
         self.bind(Arg::Time(micros))
