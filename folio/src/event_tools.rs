@@ -53,7 +53,7 @@ pub async fn read(args: EventsReadArgs) -> Result<(), CliError> {
 
 /// Whether a tailed event passes `--type`, `--stream` and `--category`.
 fn wanted(args: &EventsTailArgs, event: &RecordedEvent) -> bool {
-    (args.event_type.is_empty() || args.event_type.iter().any(|t| *t == event.event_type))
+    (args.event_type.is_empty() || args.event_type.contains(&event.event_type))
         && args.stream.as_ref().is_none_or(|s| s == event.stream_id.as_str())
         && args.category.as_ref().is_none_or(|c| c == event.stream_id.category())
 }

@@ -91,12 +91,14 @@ pub async fn a_rebuild_that_crashed_resumes_where_it_committed(f: &Fixture) {
     f.drain().await;
     let content = || all_projections().into_iter().find(|p| p.name() == "content").unwrap();
     let config = projectors::RunnerConfig { batch_size: 7, ..runner_config() };
-    let mut first = Rebuild::open(f.store.clone(), &f.read, content(), config.clone(), false).await.unwrap();
+    let mut first = Rebuild::open(f.store.clone(), &f.read, content(), config, false).await.unwrap();
     // Killed mid-way: after its third step has been reported the future is dropped, at
     // whatever await it is on inside the fourth.
     let (steps, mut reported) = tokio::sync::mpsc::unbounded_channel();
     tokio::select! {
-        _ = first.catch_up(10, |at, _| drop(steps.send(at))) => panic!("finished before the crash"),
+        _ = first.catch_up(10, |at, _| {
+            let _ = steps.send(at);
+        }) => panic!("finished before the crash"),
         _ = async { for _ in 0..3 { reported.recv().await; } } => {}
     }
     let reached = first.checkpoint();
