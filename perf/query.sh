@@ -11,7 +11,8 @@
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$FOLIO_ROOT"
 scripts/dev-up
-cargo build --release --locked -p perf --bin query-bench -p folio
+# --bin selects targets across every -p: name both binaries, or folio is not rebuilt.
+cargo build --release --locked -p perf -p folio --bin query-bench --bin folio
 scale=${SCALE:-quick}
 stamp=$(date -u +%Y-%m-%dT%H%MZ)
 command="SCALE=$scale PROFILES=${PROFILES:-postgres,embedded} CACHES=${CACHES:-0,64,512} READ_POOL=${READ_POOL:-8} perf/query.sh $*"

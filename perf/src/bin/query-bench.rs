@@ -1238,6 +1238,11 @@ async fn environment(args: &Args) -> Value {
         "memory_gib": memory,
         "cpu": command_output("sh", &["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]),
         "folio": command_output(&args.folio.display().to_string(), &["--version"]),
+        // The binary measured: when it was built says which tree it came from.
+        "folio_binary_built": std::fs::metadata(&args.folio)
+            .and_then(|m| m.modified())
+            .map(|t| chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339())
+            .unwrap_or_default(),
         "postgres": postgres,
         "pgbench": command_output("pgbench", &["--version"]),
         "sqlite": sqlite,
@@ -1261,7 +1266,7 @@ fn write_results(out: &Path, args: &Args, env: &Value, runs: &[ProfileRun], star
     let _ = writeln!(md, "Command: `{command}`\n");
     let _ = writeln!(
         md,
-        "Machine: {} cores ({}), {:.0} GiB; {}; {}; SQLite {}; folio: {} (git {}).\n",
+        "Machine: {} cores ({}), {:.0} GiB; {}; {}; SQLite {}; folio: {} (binary built {}; tree at git {}).\n",
         env["cores"],
         env["cpu"].as_str().unwrap_or_default().trim(),
         env["memory_gib"].as_f64().unwrap_or_default(),
@@ -1269,6 +1274,7 @@ fn write_results(out: &Path, args: &Args, env: &Value, runs: &[ProfileRun], star
         env["pgbench"].as_str().unwrap_or_default(),
         env["sqlite"].as_str().unwrap_or_default(),
         env["folio"].as_str().unwrap_or_default(),
+        env["folio_binary_built"].as_str().unwrap_or_default(),
         env["git_head"].as_str().unwrap_or_default().get(..10).unwrap_or_default(),
     );
     if env["git_uncommitted"].as_str().is_some_and(|s| !s.is_empty()) {
