@@ -16,10 +16,28 @@ pub struct Snapshot {
     processes: HashMap<u32, (String, u64)>,
 }
 
+/// Whether this PostgreSQL process is a backend (or autovacuum worker) of a database other than
+/// `database`, from its process title: `postgres: <user> <database> <host(port)> <activity>`.
+fn serves_another(proc_dir: &std::path::Path, database: &str) -> bool {
+    let Ok(title) = std::fs::read(proc_dir.join("cmdline")) else { return false };
+    let title = String::from_utf8_lossy(&title).replace('\0', " ");
+    let Some(rest) = title.strip_prefix("postgres: ") else { return false };
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let served = match words.as_slice() {
+        ["autovacuum", "worker", db, ..] => Some(*db),
+        [_user, db, client, ..] if client.contains('(') || *client == "[local]" => Some(*db),
+        _ => None,
+    };
+    served.is_some_and(|db| db != database)
+}
+
 impl Snapshot {
     /// Reads /proc; `own` names (as in /proc/<pid>/comm, at most 15 bytes) the processes that
-    /// belong to the benchmark, e.g. `["folio", "postgres", "pgbench", "query-bench"]`.
-    pub fn take(own: &[&str]) -> Self {
+    /// belong to the benchmark, e.g. `["folio", "postgres", "pgbench", "query-bench"]`. A
+    /// PostgreSQL backend connected to another database than `database` is not the benchmark's
+    /// (the server is shared with other work); short-lived ones are, once reaped (they are the
+    /// postmaster's children), which /proc cannot tell apart.
+    pub fn take(own: &[&str], database: &str) -> Self {
         let machine = std::fs::read_to_string("/proc/stat")
             .ok()
             .and_then(|s| s.lines().next().map(str::to_owned))
@@ -37,7 +55,7 @@ impl Snapshot {
             // pid (comm) state ppid ... utime stime: comm may hold spaces, so split at the last ')'.
             let Some((head, rest)) = stat.rsplit_once(')') else { continue };
             let comm = head.split_once('(').map_or("", |(_, c)| c);
-            if !own.contains(&comm) {
+            if !own.contains(&comm) || (comm == "postgres" && serves_another(&entry.path(), database)) {
                 continue;
             }
             let fields: Vec<&str> = rest.split_whitespace().collect();
