@@ -62,7 +62,7 @@ where
     let use_cache = state.cache.enabled() && freshness == Freshness::Notified;
     if use_cache {
         if let Some(cached) = state.cache.get(&key) {
-            return Ok(respond(state, req, caller, &cached, true));
+            return Ok(respond(state, req, caller, &cached, "hit"));
         }
     }
     let ticket = state.cache.ticket();
@@ -71,7 +71,8 @@ where
     if use_cache {
         state.cache.insert(key, cached.clone(), deps, ticket);
     }
-    Ok(respond(state, req, caller, &cached, false))
+    // `bypass`: the cache is off, or the read could not trust it (its notices not yet applied).
+    Ok(respond(state, req, caller, &cached, if use_cache { "miss" } else { "bypass" }))
 }
 
 /// A strong validator of the body: two 64-bit SipHashes (std's, fixed keys, so every replica
@@ -87,7 +88,13 @@ fn etag_of(body: &str) -> String {
     format!("\"{:016x}{:016x}-{:x}\"", first.finish(), second.finish(), body.len())
 }
 
-fn respond(state: &QueryState, req: &HttpRequest, caller: &Caller, cached: &Cached, hit: bool) -> HttpResponse {
+fn respond(
+    state: &QueryState,
+    req: &HttpRequest,
+    caller: &Caller,
+    cached: &Cached,
+    cache: &'static str,
+) -> HttpResponse {
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -110,9 +117,6 @@ fn respond(state: &QueryState, req: &HttpRequest, caller: &Caller, cached: &Cach
         headers.insert(header::CACHE_CONTROL, control);
     }
     headers.insert(header::VARY, HeaderValue::from_static("Authorization"));
-    headers.insert(
-        header::HeaderName::from_static("folio-cache"),
-        HeaderValue::from_static(if hit { "hit" } else { "miss" }),
-    );
+    headers.insert(header::HeaderName::from_static("folio-cache"), HeaderValue::from_static(cache));
     response
 }
