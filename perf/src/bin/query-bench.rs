@@ -41,8 +41,10 @@ const USERS: u64 = 100_000;
 const TAGS: u64 = 1_000;
 const SHAPES: [&str; 6] = ["list20", "list20_cursor", "by_tag", "detail", "history", "state"];
 const HEALTHZ: &str = "healthz";
-/// The benchmark's own processes (as /proc/<pid>/comm names them).
+/// The benchmark's own processes (as /proc/<pid>/comm names them) on PostgreSQL; on SQLite
+/// PostgreSQL is someone else's.
 const OWN_PROCESSES: [&str; 4] = ["folio", "postgres", "pgbench", "query-bench"];
+const OWN_PROCESSES_EMBEDDED: [&str; 2] = ["folio", "query-bench"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Scale {
@@ -933,10 +935,10 @@ async fn run_profile(profile: &str, args: &Args) -> Result<ProfileRun, Error> {
     };
     let seed = ensure_seeded(args, &store).await?;
     let data = Data::open(store.clone())?;
-    // Whose PostgreSQL backends are the benchmark's (none for the embedded profile).
-    let database = match &store {
-        Store::Postgres(url) => url.rsplit('/').next().unwrap_or_default().to_owned(),
-        Store::Embedded(_) => String::new(),
+    // Which processes, and whose PostgreSQL backends, are the benchmark's.
+    let (own, database): (&'static [&'static str], String) = match &store {
+        Store::Postgres(url) => (&OWN_PROCESSES, url.rsplit('/').next().unwrap_or_default().to_owned()),
+        Store::Embedded(_) => (&OWN_PROCESSES_EMBEDDED, String::new()),
     };
     let site = create_key(&args.folio, "site", &store.args())?;
     let editor = create_key(&args.folio, "editor", &store.args())?;
@@ -973,16 +975,16 @@ async fn run_profile(profile: &str, args: &Args) -> Result<ProfileRun, Error> {
         for workload in args.workloads.iter().map(String::as_str).chain([HEALTHZ]) {
             let mut attempts = Vec::new();
             let (figures, cpu) = loop {
-                wait_for_quiet(args, &database).await;
+                wait_for_quiet(args, own, &database).await;
                 // CPU is read when the measured window opens (the warm-up has passed) and after it.
                 let (warmup, db) = (Duration::from_secs(args.warmup), database.clone());
                 let opened = tokio::spawn(async move {
                     tokio::time::sleep(warmup).await;
-                    (Snapshot::take(&OWN_PROCESSES, &db), Instant::now())
+                    (Snapshot::take(own, &db), Instant::now())
                 });
                 let figures = measure(workload, args, &client, &server.url, &site, &prepared).await?;
                 let (before, began) = opened.await?;
-                let after = Snapshot::take(&OWN_PROCESSES, &database);
+                let after = Snapshot::take(own, &database);
                 let cpu = Cpu::between(&before, &after, began.elapsed(), figures.operations);
                 attempts.push((figures, cpu));
                 if let Some(kept) = settled(&attempts, args, &format!("{profile} cache {cache} MiB {workload}")) {
@@ -1014,7 +1016,7 @@ async fn run_profile(profile: &str, args: &Args) -> Result<ProfileRun, Error> {
         for (shape, script) in scripts.into_iter().filter(|(s, _)| args.workloads.contains(s)) {
             let mut attempts = Vec::new();
             let measured = loop {
-                wait_for_quiet(args, &database).await;
+                wait_for_quiet(args, own, &database).await;
                 let (url, text, clients, db) = (url.clone(), script.clone(), args.connections, database.clone());
                 let (warmup, seconds) = (args.warmup, args.seconds);
                 let attempt = tokio::task::spawn_blocking(move || {
@@ -1089,13 +1091,13 @@ async fn run_profile(profile: &str, args: &Args) -> Result<ProfileRun, Error> {
 
 /// Waits (up to 20 minutes) until processes other than the benchmark's use at most
 /// `--max-others` cores over 3 seconds.
-async fn wait_for_quiet(args: &Args, database: &str) {
+async fn wait_for_quiet(args: &Args, own: &[&str], database: &str) {
     let started = Instant::now();
     let mut shown = Instant::now();
     loop {
-        let before = Snapshot::take(&OWN_PROCESSES, database);
+        let before = Snapshot::take(own, database);
         tokio::time::sleep(Duration::from_secs(3)).await;
-        let others = Snapshot::take(&OWN_PROCESSES, database).others_since(&before, Duration::from_secs(3));
+        let others = Snapshot::take(own, database).others_since(&before, Duration::from_secs(3));
         if others <= args.max_others {
             return;
         }
@@ -1280,7 +1282,9 @@ lasts until it answered).
 - CPU µs per request: CPU time of `folio serve`, of PostgreSQL (every backend, the postmaster's \
 reaped children included) and of the client (query-bench, or pgbench for the ceiling) over the \
 measured window, divided by the requests answered; from /proc, 10 ms ticks. other processes: \
-cores' worth of CPU that every other process used in the window (the machine is shared).
+cores' worth of CPU that every other process used in the window (the machine is shared; \
+PostgreSQL backends of other databases count as other, and on the embedded profile all of \
+PostgreSQL does).
 - Plans of one sample of each statement (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on \
 SQLite): the `.plans.md` file beside this one.
 ";
