@@ -5,8 +5,8 @@
 # running the same SQL, all in the same run.
 #   SCALE=quick (100k articles, 2M views; the default) or SCALE=full (1M, 20M).
 #   PROFILES=postgres,embedded (default both), CACHES=0,64,512, READ_POOL=8, SECONDS_PER_RUN=10.
-# The seeded data is kept for the next run (/var/tmp/folio-bench-query-<scale> and the database
-# folio_bench_query_<scale>); pass --reseed to seed again, --drop-after to delete it afterwards.
+# The seeded data is kept for the next run (/var/tmp/perf-query-<scale> and the database
+# perf_query_<scale>); pass --reseed to seed again, --drop-after to delete it afterwards.
 # More query-bench options after the script's name (query-bench --help).
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$FOLIO_ROOT"

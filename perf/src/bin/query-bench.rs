@@ -113,10 +113,11 @@ struct Args {
     /// PostgreSQL admin URL; the bench database is created beside it.
     #[arg(long, env = "FOLIO_BENCH_PG_URL", default_value = "postgres://folio:folio@127.0.0.1:55432/postgres")]
     pg_url: String,
-    /// The bench database (default folio_bench_query_<scale>).
+    /// The bench database (default perf_query_<scale>: not folio_bench_*, the throwaway
+    /// databases of the other benchmarks, which a clean-up may drop).
     #[arg(long)]
     database: Option<String>,
-    /// The embedded profile's data folder (default /var/tmp/folio-bench-query-<scale>).
+    /// The embedded profile's data folder (default /var/tmp/perf-query-<scale>).
     #[arg(long)]
     data_dir: Option<PathBuf>,
     /// Seed again even when seeded data of this scale is there.
@@ -924,12 +925,12 @@ async fn run_profile(profile: &str, args: &Args) -> Result<ProfileRun, Error> {
     let scale = args.scale.name();
     let store = match profile {
         "postgres" => {
-            let name = args.database.clone().unwrap_or_else(|| format!("folio_bench_query_{scale}"));
+            let name = args.database.clone().unwrap_or_else(|| format!("perf_query_{scale}"));
             let base = args.pg_url.rsplit_once('/').map_or(args.pg_url.as_str(), |(base, _)| base);
             Store::Postgres(format!("{base}/{name}"))
         }
         "embedded" => Store::Embedded(
-            args.data_dir.clone().unwrap_or_else(|| PathBuf::from(format!("/var/tmp/folio-bench-query-{scale}"))),
+            args.data_dir.clone().unwrap_or_else(|| PathBuf::from(format!("/var/tmp/perf-query-{scale}"))),
         ),
         other => return Err(format!("unknown profile {other}").into()),
     };
