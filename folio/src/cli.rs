@@ -22,6 +22,9 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Print the OpenAPI document of every route `folio serve` answers.
     Openapi,
+    /// Cluster role: the command API alone (writes to the event store; reads come from
+    /// `folio query-api`).
+    CommandApi(CommandApiArgs),
     /// Manage API keys directly in the event store (bootstraps the first admin key).
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -321,6 +324,37 @@ pub struct NatsArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct CommandApiArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FOLIO_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on; 0 picks a free one (printed at start).
+    #[arg(long, env = "FOLIO_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// How often (milliseconds) scheduled items are published when due; 0 turns this process's
+    /// scheduler off (another process may run it: a publish still happens exactly once).
+    #[arg(long, env = "FOLIO_SCHEDULER_INTERVAL_MS", default_value_t = 1000)]
+    pub scheduler_interval_ms: u64,
+    /// Largest request body accepted, in bytes (larger ones get 413 payload_too_large).
+    #[arg(long, env = "FOLIO_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
+    pub max_body_bytes: u64,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Where a background role (relay, projector) answers `/healthz`, `/readyz` and `/metrics`.
+#[derive(Debug, Clone, Args)]
+pub struct OpsArgs {
+    /// Address of the operations endpoints.
+    #[arg(long, env = "FOLIO_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port of the operations endpoints (`/healthz`, `/readyz`, `/metrics`); 0 picks a free one
+    /// (printed at start). Defaults: 8082 for the relay, 8083 for a projector.
+    #[arg(long, env = "FOLIO_PORT")]
+    pub port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct RelayArgs {
     /// Most publishes awaiting JetStream's acknowledgement.
     #[arg(long, env = "FOLIO_RELAY_WINDOW", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -329,6 +363,8 @@ pub struct RelayArgs {
     /// re-publishes from its last acknowledged event.
     #[arg(long, env = "FOLIO_RELAY_ACK_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub relay_ack_timeout_ms: u64,
+    #[command(flatten)]
+    pub ops: OpsArgs,
     #[command(flatten)]
     pub nats: NatsArgs,
     #[command(flatten)]
@@ -342,6 +378,8 @@ pub struct ProjectorArgs {
     /// Projections to run (repeatable); all of them when none is given.
     #[arg(long = "projection", env = "FOLIO_PROJECTIONS", value_delimiter = ',')]
     pub projections: Vec<String>,
+    #[command(flatten)]
+    pub ops: OpsArgs,
     #[command(flatten)]
     pub nats: NatsArgs,
     #[command(flatten)]

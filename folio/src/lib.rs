@@ -7,6 +7,7 @@ pub mod event_tools;
 pub mod keys;
 pub mod metrics;
 pub mod migrate;
+pub mod ops;
 pub mod projections;
 pub mod query;
 pub mod read;
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let _ = writeln!(std::io::stdout().lock(), "{}", docs::Document::build().json());
             Ok(())
         }
+        Command::CommandApi(args) => serve::command_api(args).await,
         Command::Keys(cli::KeysCommand::Create(args)) => keys::create(args).await,
         Command::Relay(args) => roles::relay(args).await,
         Command::Projector(args) => roles::projector(args).await,

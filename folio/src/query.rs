@@ -6,7 +6,7 @@ use crate::error::CliError;
 use crate::read::{connect_nats, shutdown_signal};
 use actix_web::{web, App, HttpServer};
 use futures_util::StreamExt;
-use infra::http::health::{Readiness, ReadinessCheck};
+use infra::http::health::Readiness;
 use projectors::{ChangeNotice, ReadStore};
 use query_api::{QueryConfig, QueryState, ReadDb};
 use std::io::Write;
@@ -74,26 +74,6 @@ pub async fn follow_nats(state: web::Data<QueryState>, client: async_nats::Clien
     Ok(())
 }
 
-/// Ready while connected to NATS (change notices arrive only then).
-#[derive(Debug, Clone)]
-pub struct NatsReady(pub async_nats::Client);
-
-#[async_trait::async_trait]
-impl ReadinessCheck for NatsReady {
-    fn name(&self) -> &'static str {
-        "bus"
-    }
-
-    async fn check(&self) -> Result<serde_json::Value, String> {
-        match self.0.connection_state() {
-            async_nats::connection::State::Connected => Ok(serde_json::json!({ "nats": "connected" })),
-            async_nats::connection::State::Disconnected | async_nats::connection::State::Pending => {
-                Err("not connected to NATS".into())
-            }
-        }
-    }
-}
-
 /// `folio query-api`: serves reads until SIGTERM/SIGINT.
 pub async fn run(args: QueryApiArgs) -> Result<(), CliError> {
     let read = crate::read::open(&args.read, &args.store).await?;
@@ -103,7 +83,7 @@ pub async fn run(args: QueryApiArgs) -> Result<(), CliError> {
     let readiness = web::Data::new(
         Readiness::default()
             .with(Arc::new(projectors::read_store::ReadModelsReady(read.clone())))
-            .with(Arc::new(NatsReady(client))),
+            .with(Arc::new(crate::ops::NatsReady(client))),
     );
     let address = format!("{}:{}", args.host, args.port);
     let bind_error = |source| CliError::Bind { address: address.clone(), source };

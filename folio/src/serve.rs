@@ -1,6 +1,6 @@
 //! `folio serve`: the embedded profile, every role in one process on one port.
 
-use crate::cli::ServeArgs;
+use crate::cli::{CommandApiArgs, ServeArgs};
 use crate::error::CliError;
 use crate::read::Projectors;
 use actix_web::dev::Server;
@@ -195,5 +195,20 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         let _ = writeln!(out, "  the API:                      {url}/docs");
     }
     drop(out);
+    app.run_until_stopped().await
+}
+
+/// `folio command-api`: the cluster's write side alone, until SIGTERM/SIGINT.
+pub async fn command_api(args: CommandApiArgs) -> Result<(), CliError> {
+    let store = crate::store::open(&args.store).await?;
+    let limits =
+        command_api::http::Limits { max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX) };
+    let app = Application::server(&args.host, args.port, store, limits, None)?;
+    if args.scheduler_interval_ms > 0 {
+        app.start_scheduler(std::time::Duration::from_millis(args.scheduler_interval_ms));
+    }
+    let url = format!("http://{}:{}", args.host, app.port());
+    tracing::info!(%url, "folio command-api is listening");
+    let _ = writeln!(std::io::stdout().lock(), "Folio command API at {url}");
     app.run_until_stopped().await
 }

@@ -4,6 +4,7 @@
 use crate::db::ReadDb;
 use crate::error::QueryError;
 use crate::sql::lookups;
+use crate::state::Freshness;
 use events::schema::TypeDefinition;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,8 +29,22 @@ impl Catalog {
 
     /// The definition of `name`; [`QueryError::UnknownType`] when there is none.
     pub async fn get(&self, db: &ReadDb, name: &str) -> Result<Arc<TypeDefinition>, QueryError> {
-        if let Some(found) = self.types.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(name) {
-            return Ok(found.clone());
+        self.lookup(db, name, Freshness::Notified).await
+    }
+
+    /// [`Catalog::get`] for a read of the given freshness. A
+    /// [`Freshness::Committed`] read asks the database: the notice that would have dropped a
+    /// remembered, older definition may not have arrived yet.
+    pub async fn lookup(
+        &self,
+        db: &ReadDb,
+        name: &str,
+        freshness: Freshness,
+    ) -> Result<Arc<TypeDefinition>, QueryError> {
+        if freshness == Freshness::Notified {
+            if let Some(found) = self.types.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(name) {
+                return Ok(found.clone());
+            }
         }
         let generation = self.generation.load(Ordering::Acquire);
         let rows = db.fetch(&lookups::type_definition(db.dialect(), name)).await?;

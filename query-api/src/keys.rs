@@ -6,6 +6,7 @@ use crate::db::ReadDb;
 use crate::error::QueryError;
 use crate::plan::Audience;
 use crate::sql::lookups;
+use crate::state::Freshness;
 use events::payloads::Role;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,13 +61,21 @@ impl KeyCache {
     }
 
     /// The caller of a request with this `Authorization` header value (None: anonymous).
-    pub async fn caller(&self, db: &ReadDb, authorization: Option<&str>) -> Result<Caller, QueryError> {
+    /// Who `authorization` is. A [`Freshness::Committed`] read asks the database: the notice
+    /// that would have dropped a remembered answer (an unknown key since issued, a key since
+    /// revoked) may not have arrived yet.
+    pub async fn caller(
+        &self,
+        db: &ReadDb,
+        authorization: Option<&str>,
+        freshness: Freshness,
+    ) -> Result<Caller, QueryError> {
         let Some(header) = authorization else { return Ok(Caller { role: None }) };
         let invalid = QueryError::Unauthorized("invalid_credentials");
         let token = header.strip_prefix("Bearer ").ok_or(QueryError::Unauthorized("invalid_credentials"))?;
         let (key_id, secret) =
             events::api_key::parse(token.trim()).ok_or(QueryError::Unauthorized("invalid_credentials"))?;
-        let row = self.row(db, key_id).await?.ok_or(QueryError::Unauthorized("invalid_credentials"))?;
+        let row = self.row(db, key_id, freshness).await?.ok_or(QueryError::Unauthorized("invalid_credentials"))?;
         if events::api_key::secret_matches(&row.secret_sha256, secret) {
             Ok(Caller { role: Some(row.role) })
         } else {
@@ -74,9 +83,11 @@ impl KeyCache {
         }
     }
 
-    async fn row(&self, db: &ReadDb, key_id: Uuid) -> Result<Option<KeyRow>, QueryError> {
-        if let Some(known) = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key_id) {
-            return Ok(known.clone());
+    async fn row(&self, db: &ReadDb, key_id: Uuid, freshness: Freshness) -> Result<Option<KeyRow>, QueryError> {
+        if freshness == Freshness::Notified {
+            if let Some(known) = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key_id) {
+                return Ok(known.clone());
+            }
         }
         let generation = self.generation.load(Ordering::Acquire);
         let rows = db.fetch(&lookups::api_key(db.dialect(), key_id)).await?;

@@ -6,4 +6,5 @@
 mod faults;
 mod processes;
 mod reads;
+mod roles;
 mod writer;

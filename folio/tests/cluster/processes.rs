@@ -76,6 +76,8 @@ impl Role {
         let env = vec![
             ("FOLIO_DATABASE_URL".to_owned(), database_url.to_owned()),
             ("FOLIO_NATS_URL".to_owned(), nats_url.to_owned()),
+            // The operations port of relays and projectors: a free one unless `--port` names it.
+            ("FOLIO_PORT".to_owned(), "0".to_owned()),
             ("FOLIO_LOG".to_owned(), std::env::var("FOLIO_TEST_ROLE_LOG").unwrap_or_else(|_| "warn".to_owned())),
         ];
         let mut role = Self { args: args.iter().map(|a| (*a).to_owned()).collect(), env, child: None };

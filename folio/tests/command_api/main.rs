@@ -75,6 +75,7 @@ on_every_read_backend!(
     lists::lists_filter_by_relations_subtrees_values_and_search,
     reads::detail_by_id_or_slug_carries_counters_and_respects_the_audience,
     reads::comments_come_threaded_and_paged,
+    reads::a_key_and_a_type_written_just_before_a_read_are_known_to_it,
     reads::a_users_history_and_state_are_for_sites_and_staff,
     reads::readyz_reports_the_read_models_and_fails_while_a_projection_is_halted,
     reads::metrics_show_route_latency_appends_lag_and_the_cache,

@@ -38,8 +38,9 @@ pub async fn comments(
     let (type_name, item) = path.into_inner();
     params::checked("type", &type_name)?;
     let item = Uuid::try_parse(&item).map_err(|_| BadInput::new("invalid_id", "id", "an item id is a UUID"))?;
-    let caller = respond::caller(&state, &req).await?;
-    state.catalog.get(&state.db, &type_name).await?;
+    let read = respond::begin(&state, &req, COMMENTS).await?;
+    let caller = &read.caller;
+    state.catalog.lookup(&state.db, &type_name, read.freshness).await?;
     let scope = format!("comments|{type_name}|{item}");
     let (mut limit, mut cursor) = (DEFAULT_LIMIT, None);
     for (name, value) in params::pairs(req.query_string())? {
@@ -99,5 +100,5 @@ pub async fn comments(
         body.push('}');
         Ok((body, vec![Dep::Item(item)]))
     };
-    respond::serve(&state, &req, &caller, COMMENTS, build).await
+    respond::serve(&state, &req, &read, build).await
 }

@@ -37,8 +37,9 @@ pub async fn detail(
     let (type_name, item) = path.into_inner();
     params::checked("type", &type_name)?;
     params::checked("id", &item)?;
-    let caller = respond::caller(&state, &req).await?;
-    let definition = state.catalog.get(&state.db, &type_name).await?;
+    let read = respond::begin(&state, &req, CONTENT).await?;
+    let caller = &read.caller;
+    let definition = state.catalog.lookup(&state.db, &type_name, read.freshness).await?;
     let mut fields = None;
     for (name, value) in params::pairs(req.query_string())? {
         match name.as_str() {
@@ -94,5 +95,5 @@ pub async fn detail(
         }
         Ok((body, deps))
     };
-    respond::serve(&state, &req, &caller, CONTENT, build).await
+    respond::serve(&state, &req, &read, build).await
 }

@@ -42,9 +42,10 @@ pub async fn list(
 ) -> Result<HttpResponse, QueryError> {
     let type_name = path.into_inner();
     params::checked("type", &type_name)?;
-    let caller = respond::caller(&state, &req).await?;
     let params = params::parse_list(req.query_string())?;
-    let definition = state.catalog.get(&state.db, &type_name).await?;
+    let read = respond::begin(&state, &req, CONTENT).await?;
+    let caller = &read.caller;
+    let definition = state.catalog.lookup(&state.db, &type_name, read.freshness).await?;
     let plan = plan::plan(&type_name, &definition, caller.audience(), &params)?;
     let cursor = params.after.as_deref().map(|token| state.cursors.decode(&plan.scope, token)).transpose()?;
     if let Some(cursor) = &cursor {
@@ -52,7 +53,7 @@ pub async fn list(
     }
     let state = state.into_inner();
     let build = || page(&state, &plan, cursor.as_ref());
-    respond::serve(&state, &req, &caller, CONTENT, build).await
+    respond::serve(&state, &req, &read, build).await
 }
 
 async fn page(state: &QueryState, plan: &ListPlan, cursor: Option<&Cursor>) -> Result<(String, Vec<Dep>), QueryError> {

@@ -18,12 +18,35 @@ pub const CONTENT: &[&str] = &["content", "engagement"];
 pub const COMMENTS: &[&str] = &["content", "comments"];
 pub const USERS: &[&str] = &["content", "engagement"];
 
-pub async fn caller(state: &QueryState, req: &HttpRequest) -> Result<Caller, QueryError> {
+/// A read under way: who asks, and how fresh the answer must be.
+#[derive(Debug)]
+pub struct Read {
+    pub caller: Caller,
+    pub freshness: Freshness,
+}
+
+/// Starts a read. `Folio-Min-Position` is waited for first, so that everything the read looks
+/// up — the caller's key, the type's definition, the rows — is at least that fresh: a key or a
+/// type written just before the read is known to it.
+pub async fn begin(state: &QueryState, req: &HttpRequest, projections: &[&str]) -> Result<Read, QueryError> {
+    let freshness = match min_position(req)? {
+        Some(wanted) if req.headers().contains_key(header::AUTHORIZATION) => {
+            // The key itself comes from the `keys` projection.
+            let with_keys: Vec<&str> = projections.iter().copied().chain(["keys"]).collect();
+            state.reach(&with_keys, wanted).await?
+        }
+        Some(wanted) => state.reach(projections, wanted).await?,
+        None => Freshness::Notified,
+    };
+    Ok(Read { caller: caller(state, req, freshness).await?, freshness })
+}
+
+async fn caller(state: &QueryState, req: &HttpRequest, freshness: Freshness) -> Result<Caller, QueryError> {
     let authorization = match req.headers().get(header::AUTHORIZATION) {
         Some(value) => Some(value.to_str().map_err(|_| QueryError::Unauthorized("invalid_credentials"))?),
         None => None,
     };
-    state.keys.caller(&state.db, authorization).await
+    state.keys.caller(&state.db, authorization, freshness).await
 }
 
 fn min_position(req: &HttpRequest) -> Result<Option<Position>, BadInput> {
@@ -46,20 +69,16 @@ pub fn cache_key(caller: &Caller, req: &HttpRequest) -> String {
 pub async fn serve<F, Fut>(
     state: &QueryState,
     req: &HttpRequest,
-    caller: &Caller,
-    projections: &[&str],
+    read: &Read,
     build: F,
 ) -> Result<HttpResponse, QueryError>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(String, Vec<Dep>), QueryError>>,
 {
-    let freshness = match min_position(req)? {
-        Some(wanted) => state.reach(projections, wanted).await?,
-        None => Freshness::Notified,
-    };
+    let caller = &read.caller;
     let key = cache_key(caller, req);
-    let use_cache = state.cache.enabled() && freshness == Freshness::Notified;
+    let use_cache = state.cache.enabled() && read.freshness == Freshness::Notified;
     if use_cache {
         if let Some(cached) = state.cache.get(&key) {
             return Ok(respond(state, req, caller, &cached, "hit"));

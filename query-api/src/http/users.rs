@@ -55,7 +55,8 @@ pub async fn history(
     path: web::Path<String>,
 ) -> Result<HttpResponse, QueryError> {
     let user = user_of(path.into_inner())?;
-    let caller = respond::caller(&state, &req).await?;
+    let read = respond::begin(&state, &req, USERS).await?;
+    let caller = &read.caller;
     caller.may_read_users()?;
     let scope = format!("history|{user}");
     let (mut limit, mut after) = (DEFAULT_LIMIT, None);
@@ -113,7 +114,7 @@ pub async fn history(
         body.push('}');
         Ok((body, deps))
     };
-    respond::serve(&state, &req, &caller, USERS, build).await
+    respond::serve(&state, &req, &read, build).await
 }
 
 /// A user's state for up to 100 items in one call.
@@ -140,7 +141,8 @@ pub async fn state(
     path: web::Path<String>,
 ) -> Result<HttpResponse, QueryError> {
     let user = user_of(path.into_inner())?;
-    let caller = respond::caller(&state, &req).await?;
+    let read = respond::begin(&state, &req, USERS).await?;
+    let caller = &read.caller;
     caller.may_read_users()?;
     let mut items: Option<Vec<Uuid>> = None;
     for (name, value) in params::pairs(req.query_string())? {
@@ -196,5 +198,5 @@ pub async fn state(
         body.push_str("}}");
         Ok((body, vec![Dep::User(user.clone())]))
     };
-    respond::serve(&state, &req, &caller, USERS, build).await
+    respond::serve(&state, &req, &read, build).await
 }

@@ -36,6 +36,35 @@ pub async fn detail_by_id_or_slug_carries_counters_and_respects_the_audience(app
     app.send("GET", &format!("/v1/content/tag/{id}"), None, None).await.problem(404, "not_found");
 }
 
+/// `Folio-Min-Position` covers everything a read looks up, not only its rows: a key issued, a
+/// type defined or revised just before the read is known to it.
+pub async fn a_key_and_a_type_written_just_before_a_read_are_known_to_it(app: &TestApp) {
+    let get = |path: String, key: String, min: u64| async move {
+        app.raw(
+            app.client.get(format!("{}{path}", app.url)).bearer_auth(key).header("Folio-Min-Position", min.to_string()),
+        )
+        .await
+    };
+    let editor = app.key(Role::Editor).await;
+    let definition = json!({"fields": [{"name": "title", "kind": "string"}]});
+    let defined = app.send("PUT", "/v1/types/note", Some(&app.admin), Some(definition)).await;
+    assert_eq!(defined.status, 201, "{}", defined.body);
+    let fresh = app.send("POST", "/v1/keys", Some(&app.admin), Some(json!({"role": "editor"}))).await;
+    assert_eq!(fresh.status, 201, "{}", fresh.body);
+    let fresh_key = fresh.body["key"].as_str().unwrap().to_owned();
+    let list = get("/v1/content/note".into(), fresh_key, app.head().await).await;
+    assert_eq!((list.status, list.body["data"].clone()), (200, json!([])), "{}", list.body);
+
+    // The definition is now remembered; a revision that adds a sortable field is known to the
+    // next read that asks for its position, notice applied or not.
+    let revised =
+        json!({"fields": [{"name": "title", "kind": "string"}, {"name": "rank", "kind": "integer", "sortable": true}]});
+    let put = app.send("PUT", "/v1/types/note", Some(&app.admin), Some(revised)).await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    let sorted = get("/v1/content/note?sort=rank".into(), editor, app.head().await).await;
+    assert_eq!(sorted.status, 200, "{}", sorted.body);
+}
+
 pub async fn comments_come_threaded_and_paged(app: &TestApp) {
     let blog = blog::write(app, 1, 1).await;
     let path = format!("/v1/content/article/{}/comments", blog.published[0]);
