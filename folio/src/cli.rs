@@ -37,6 +37,10 @@ pub enum Command {
     /// Operate on projections: where each stands (and, later, rebuild and reset).
     #[command(subcommand)]
     Projections(ProjectionsCommand),
+    /// Re-apply a range of the log to one projection, idempotently: the rows the range is about
+    /// are recomputed from their whole history (a bug fixed, a row damaged); a second run
+    /// changes nothing.
+    Replay(ReplayArgs),
     /// Look at the event log and move it: read a stream, tail, export, import, count.
     #[command(subcommand)]
     Events(EventsCommand),
@@ -73,6 +77,31 @@ pub struct ProjectionsRebuildArgs {
     /// Events per rebuild transaction.
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch: u32,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// content, comments, engagement or keys.
+    #[arg(long)]
+    pub projection: String,
+    /// First position of the range.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub from: u64,
+    /// Last position of the range (default and at most: the projection's checkpoint; later
+    /// events are the live projector's to apply).
+    #[arg(long)]
+    pub to: Option<u64>,
+    /// Events read and applied at a time.
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch: u32,
+    /// Announce the change on NATS (cluster), so every query API's cache drops the replayed
+    /// rows' pages.
+    #[arg(long, env = "FOLIO_NATS_URL")]
+    pub nats_url: Option<String>,
     #[command(flatten)]
     pub read: ReadArgs,
     #[command(flatten)]

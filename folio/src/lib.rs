@@ -11,6 +11,7 @@ pub mod ops;
 pub mod projections;
 pub mod query;
 pub mod read;
+pub mod replay;
 pub mod roles;
 pub mod seed;
 pub mod serve;
@@ -39,6 +40,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Projections(cli::ProjectionsCommand::Rebuild(args)) => projections::rebuild(args).await,
         Command::Projections(cli::ProjectionsCommand::Reset(args)) => projections::reset(args).await,
         Command::Projections(cli::ProjectionsCommand::ReplayParked(args)) => projections::replay_parked(args).await,
+        Command::Replay(args) => replay::run(args).await,
         Command::Events(command) => match command {
             cli::EventsCommand::Read(args) => event_tools::read(args).await,
             cli::EventsCommand::Tail(args) => event_tools::tail(args).await,

@@ -88,7 +88,7 @@ pub async fn run(args: ProjectionsStatusArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn named(name: &str) -> Result<std::sync::Arc<dyn projectors::Projection>, CliError> {
+pub(crate) fn named(name: &str) -> Result<std::sync::Arc<dyn projectors::Projection>, CliError> {
     all_projections().into_iter().find(|p| p.name() == name).ok_or_else(|| CliError::UnknownProjection(name.to_owned()))
 }
 

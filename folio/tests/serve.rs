@@ -219,6 +219,33 @@ async fn serve_with_demo_starts_with_the_demo_blog_readable() {
     assert_eq!(count(url).await.0, 44, "a second start with --demo adds nothing");
 }
 
+/// Runs `folio serve` on `data` until `projections status` shows no lag; returns that status.
+async fn serve_until_caught_up(data: &std::path::Path) -> Vec<Value> {
+    let _server = Killed(
+        Command::new(env!("CARGO_BIN_EXE_folio"))
+            .args(["serve", "--port", "0", "--data-dir"])
+            .arg(data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let output = Command::new(env!("CARGO_BIN_EXE_folio"))
+            .args(["projections", "status", "--json", "--data-dir"])
+            .arg(data)
+            .output()
+            .unwrap();
+        let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap_or_default();
+        if !rows.is_empty() && rows.iter().all(|r| r["lag_events"] == 0) {
+            return rows;
+        }
+        assert!(std::time::Instant::now() < deadline, "never caught up: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// `folio projections status`: before any projector ran every projection lags by the whole log;
 /// after `folio serve` caught up, by nothing.
 #[tokio::test]
@@ -248,25 +275,7 @@ async fn projections_status_shows_lag_in_events_and_seconds() {
     let table = folio(&["projections", "status"]);
     assert!(table.lines().next().unwrap().contains("lag events"), "{table}");
 
-    let server = Killed(
-        Command::new(env!("CARGO_BIN_EXE_folio"))
-            .args(["serve", "--port", "0", "--data-dir"])
-            .arg(&data)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let after = loop {
-        let rows = status(folio(&["projections", "status", "--json"]));
-        if rows.iter().all(|r| r["lag_events"] == 0) {
-            break rows;
-        }
-        assert!(std::time::Instant::now() < deadline, "never caught up: {rows:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    drop(server);
+    let after = serve_until_caught_up(&data).await;
     for row in &after {
         assert_eq!((row["position"].as_u64(), row["lag_seconds"].as_f64()), (Some(head), Some(0.0)), "{row}");
         assert_eq!(row["state"], "running");
@@ -340,4 +349,51 @@ async fn events_export_import_round_trip_on_both_profiles() {
         String::from_utf8_lossy(&refused.stderr)
     );
     database.drop_now().await;
+}
+
+/// `folio replay`: counters damaged by hand are recomputed from the log; a second replay
+/// changes nothing; bad arguments are refused before anything is touched.
+#[tokio::test]
+async fn replay_recomputes_damaged_rows_and_refuses_bad_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let folio = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_folio")).args(args).arg("--data-dir").arg(&data).output().unwrap()
+    };
+    assert!(folio(&["seed", "--dataset", "demo"]).status.success());
+    serve_until_caught_up(&data).await;
+    let read = sqlx::SqlitePool::connect(&format!("sqlite://{}", data.join("read.sqlite").display())).await.unwrap();
+    let counters = || async {
+        let rows: Vec<(Vec<u8>, i64, i64)> =
+            sqlx::query_as("SELECT item_id, views, comments FROM item_counters ORDER BY item_id")
+                .fetch_all(&read)
+                .await
+                .unwrap();
+        rows
+    };
+    let good = counters().await;
+    assert!(good.iter().any(|(_, views, _)| *views > 0), "the demo has views");
+    sqlx::query("UPDATE item_counters SET views = views * 3 + 1, comments = 99").execute(&read).await.unwrap();
+    assert_ne!(counters().await, good);
+
+    for _ in 0..2 {
+        let replayed = folio(&["replay", "--projection", "engagement", "--from", "1"]);
+        let stdout = String::from_utf8_lossy(&replayed.stdout);
+        assert!(replayed.status.success(), "{}", String::from_utf8_lossy(&replayed.stderr));
+        assert!(stdout.contains("replayed engagement positions 1..="), "{stdout}");
+        assert_eq!(counters().await, good, "recomputed, and never counted twice");
+    }
+
+    let unknown = folio(&["replay", "--projection", "nope", "--from", "1"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("nope"), "names the projection");
+    let zero = folio(&["replay", "--projection", "engagement", "--from", "0"]);
+    assert!(!zero.status.success(), "positions start at 1");
+    let missing = folio(&["replay", "--projection", "engagement"]);
+    assert!(!missing.status.success(), "--from is required");
+    let beyond = folio(&["replay", "--projection", "engagement", "--from", "999999999"]);
+    assert!(beyond.status.success());
+    assert!(String::from_utf8_lossy(&beyond.stdout).contains("nothing to replay"));
+    assert_eq!(counters().await, good);
+    read.close().await;
 }

@@ -57,4 +57,6 @@ pub enum RunnerError {
     OutOfOrder { after: Position, got: Position },
     #[error("rebuild: {0}")]
     Rebuild(String),
+    #[error("replay: {0}")]
+    Replay(String),
 }

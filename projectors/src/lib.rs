@@ -18,6 +18,7 @@ pub mod projection;
 pub mod read_store;
 pub mod rebuild;
 pub mod relay;
+pub mod replay;
 pub mod runner;
 pub mod time;
 

@@ -2,6 +2,7 @@
 
 use crate::error::ApplyError;
 use crate::read_store::ReadTx;
+use crate::replay::Subject;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use events::{DomainEvent, EventId, Position, RecordedEvent, StreamVersion};
@@ -77,4 +78,14 @@ pub trait Projection: Send + Sync + 'static {
     fn handles(&self, event_type: &str) -> bool;
 
     async fn apply(&self, tx: &mut ReadTx, events: &[Decoded]) -> Result<Applied, ApplyError>;
+
+    /// What `event` (one this projection handles) is about, for a replay ([`crate::replay`]).
+    /// Rule: every row `apply` writes for the event is owned by one of these subjects, except
+    /// rows of other subjects that only copy what these own (a document embedding an item is
+    /// re-rendered when the item changes, so re-applying the item refreshes it too).
+    fn subjects(&self, event: &DomainEvent) -> Vec<Subject>;
+
+    /// Deletes, inside `tx`, every row owned by `subjects`. Rule: applying afterwards every
+    /// event about those subjects, in log order, recreates exactly the rows a clean rebuild has.
+    async fn forget(&self, tx: &mut ReadTx, subjects: &BTreeSet<Subject>) -> Result<(), ApplyError>;
 }

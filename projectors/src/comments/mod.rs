@@ -14,7 +14,10 @@ pub use plan::{plan, CommentRow, CommentsPlan};
 use crate::error::ApplyError;
 use crate::projection::{Applied, Decoded, Projection};
 use crate::read_store::ReadTx;
+use crate::replay::{delete_by_uuid, uuids, Subject};
 use async_trait::async_trait;
+use events::DomainEvent;
+use std::collections::BTreeSet;
 
 pub const NAME: &str = "comments";
 
@@ -47,5 +50,21 @@ impl Projection for CommentsProjection {
             ReadTx::Sqlite(tx) => sqlite::write(tx, &plan).await?,
         }
         Ok(Applied { items: plan.items.clone(), ..Applied::default() })
+    }
+
+    #[allow(clippy::wildcard_enum_match_arm)] // only comment events reach a comments projection
+    fn subjects(&self, event: &DomainEvent) -> Vec<Subject> {
+        match event {
+            DomainEvent::CommentPosted(e) => vec![Subject::Comment(e.comment_id.0)],
+            DomainEvent::CommentEdited(e) => vec![Subject::Comment(e.comment_id.0)],
+            DomainEvent::CommentRemoved(e) => vec![Subject::Comment(e.comment_id.0)],
+            _ => Vec::new(),
+        }
+    }
+
+    async fn forget(&self, tx: &mut ReadTx, subjects: &BTreeSet<Subject>) -> Result<(), ApplyError> {
+        let comments = uuids(subjects, |s| if let Subject::Comment(id) = s { Some(*id) } else { None });
+        delete_by_uuid(tx, "comments", "id", &comments).await?;
+        Ok(())
     }
 }

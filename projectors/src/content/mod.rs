@@ -20,6 +20,7 @@ mod store;
 use crate::error::ApplyError;
 use crate::projection::{Applied, Decoded, Projection};
 use crate::read_store::ReadTx;
+use crate::replay::{delete_by_text, delete_by_uuid, uuids, Subject};
 use async_trait::async_trait;
 use events::schema::TypeDefinition;
 use events::DomainEvent;
@@ -67,6 +68,39 @@ impl Projection for ContentProjection {
             ReadTx::Postgres(tx) => apply(&mut postgres::PgContent(tx), events).await,
             ReadTx::Sqlite(tx) => apply(&mut sqlite::SqliteContent(tx), events).await,
         }
+    }
+
+    #[allow(clippy::wildcard_enum_match_arm)] // every content event is about its item
+    fn subjects(&self, event: &DomainEvent) -> Vec<Subject> {
+        match event {
+            DomainEvent::ContentTypeDefined(e) => vec![Subject::Type(e.type_name.to_string())],
+            DomainEvent::ContentTypeRevised(e) => vec![Subject::Type(e.type_name.to_string())],
+            other => subject(other).map(Subject::Item).into_iter().collect(),
+        }
+    }
+
+    async fn forget(&self, tx: &mut ReadTx, subjects: &BTreeSet<Subject>) -> Result<(), ApplyError> {
+        let items = uuids(subjects, |s| if let Subject::Item(id) = s { Some(*id) } else { None });
+        let types: Vec<String> = subjects
+            .iter()
+            .filter_map(|s| if let Subject::Type(name) = s { Some(name.clone()) } else { None })
+            .collect();
+        if let ReadTx::Sqlite(sqlite) = tx {
+            // FTS5 rows are keyed by content_items' rowid: they go first.
+            let hex: Vec<String> = items.iter().map(|id| id.simple().to_string()).collect();
+            sqlx::query(
+                "DELETE FROM content_search WHERE rowid IN (SELECT rowid FROM content_items \
+                 WHERE id IN (SELECT unhex(value) FROM json_each($1)))",
+            )
+            .bind(serde_json::to_string(&hex).unwrap_or_default())
+            .execute(&mut **sqlite)
+            .await?;
+        }
+        delete_by_uuid(tx, "content_refs", "item_id", &items).await?;
+        delete_by_uuid(tx, "content_values", "item_id", &items).await?;
+        delete_by_uuid(tx, "content_items", "id", &items).await?;
+        delete_by_text(tx, "content_types", "name", &types).await?;
+        Ok(())
     }
 }
 

@@ -16,7 +16,10 @@ pub use fold::{fold, CounterDelta, EngagementDelta, UserItemDelta};
 use crate::error::ApplyError;
 use crate::projection::{Applied, Decoded, Projection};
 use crate::read_store::ReadTx;
+use crate::replay::{delete_by_uuid, uuids, Subject};
 use async_trait::async_trait;
+use events::DomainEvent;
+use std::collections::BTreeSet;
 
 pub const NAME: &str = "engagement";
 
@@ -58,5 +61,29 @@ impl Projection for EngagementProjection {
             users: delta.users.keys().map(|(user, _)| user.clone()).collect(),
             ..Applied::default()
         })
+    }
+
+    /// Counters sum over every user, so the subject of an engagement event is its item: a
+    /// replay recomputes the item's counters and every user's state of it.
+    #[allow(clippy::wildcard_enum_match_arm)] // only engagement events reach this projection
+    fn subjects(&self, event: &DomainEvent) -> Vec<Subject> {
+        match event {
+            DomainEvent::ContentViewed(e)
+            | DomainEvent::ContentLiked(e)
+            | DomainEvent::ContentUnliked(e)
+            | DomainEvent::ContentBookmarked(e)
+            | DomainEvent::ContentUnbookmarked(e) => vec![Subject::Item(e.content_id.0)],
+            DomainEvent::ContentShared(e) => vec![Subject::Item(e.content_id.0)],
+            DomainEvent::CommentPosted(e) => vec![Subject::Item(e.content_id.0)],
+            DomainEvent::CommentRemoved(e) => vec![Subject::Item(e.content_id.0)],
+            _ => Vec::new(),
+        }
+    }
+
+    async fn forget(&self, tx: &mut ReadTx, subjects: &BTreeSet<Subject>) -> Result<(), ApplyError> {
+        let items = uuids(subjects, |s| if let Subject::Item(id) = s { Some(*id) } else { None });
+        delete_by_uuid(tx, "item_counters", "item_id", &items).await?;
+        delete_by_uuid(tx, "user_items", "item_id", &items).await?;
+        Ok(())
     }
 }

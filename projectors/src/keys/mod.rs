@@ -23,7 +23,10 @@ pub use plan::{plan, Issued, KeyRow};
 use crate::error::ApplyError;
 use crate::projection::{Applied, Decoded, Projection};
 use crate::read_store::ReadTx;
+use crate::replay::{delete_by_uuid, uuids, Subject};
 use async_trait::async_trait;
+use events::DomainEvent;
+use std::collections::BTreeSet;
 
 pub const NAME: &str = "keys";
 
@@ -51,5 +54,20 @@ impl Projection for KeysProjection {
             ReadTx::Sqlite(tx) => sqlite::write(tx, &rows).await?,
         }
         Ok(Applied { items: rows.keys().copied().collect(), ..Applied::default() })
+    }
+
+    #[allow(clippy::wildcard_enum_match_arm)] // only key events reach the keys projection
+    fn subjects(&self, event: &DomainEvent) -> Vec<Subject> {
+        match event {
+            DomainEvent::ApiKeyIssued(e) => vec![Subject::ApiKey(e.key_id)],
+            DomainEvent::ApiKeyRevoked(e) => vec![Subject::ApiKey(e.key_id)],
+            _ => Vec::new(),
+        }
+    }
+
+    async fn forget(&self, tx: &mut ReadTx, subjects: &BTreeSet<Subject>) -> Result<(), ApplyError> {
+        let keys = uuids(subjects, |s| if let Subject::ApiKey(id) = s { Some(*id) } else { None });
+        delete_by_uuid(tx, "api_keys", "key_id", &keys).await?;
+        Ok(())
     }
 }
