@@ -182,16 +182,21 @@ pub struct EventsExportArgs {
     /// Up to and including this position (default: the head when the export starts).
     #[arg(long)]
     pub to: Option<u64>,
-    /// Write here instead of stdout (with a progress bar).
+    /// Write here instead of stdout (with a progress bar); a name ending in `.zst` is written
+    /// zstd-compressed.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Compress with zstd (implied by an output name ending in `.zst`).
+    #[arg(long)]
+    pub zstd: bool,
     #[command(flatten)]
     pub store: StoreArgs,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct EventsImportArgs {
-    /// An NDJSON file written by `folio events export`.
+    /// An NDJSON file written by `folio events export`, plain or zstd-compressed (recognised by
+    /// its first bytes).
     pub file: PathBuf,
     /// Events per import transaction.
     #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]

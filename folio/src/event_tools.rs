@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use infra::{EventStore, ImportedEvent};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufWriter, Write};
 
 /// Events read from the log per round trip.
 const PAGE: usize = 5_000;
@@ -127,12 +127,7 @@ pub async fn export(args: EventsExportArgs) -> Result<(), CliError> {
     };
     let from = args.from.unwrap_or(0);
     let progress = if args.output.is_some() { bar(to.saturating_sub(from), "events") } else { ProgressBar::hidden() };
-    let sink: Box<dyn Write> = match &args.output {
-        Some(path) => {
-            Box::new(std::fs::File::create(path).map_err(|e| CliError::Output(format!("{}: {e}", path.display())))?)
-        }
-        None => Box::new(std::io::stdout().lock()),
-    };
+    let sink = crate::ndjson_file::sink(args.output.as_deref(), args.zstd)?;
     let mut out = BufWriter::with_capacity(1 << 20, sink);
     let count = scan(store.as_ref(), from, to, &progress, |event| line(&mut out, event)).await?;
     out.flush().map_err(|e| CliError::Output(e.to_string()))?;
@@ -144,35 +139,27 @@ pub async fn export(args: EventsExportArgs) -> Result<(), CliError> {
 }
 
 /// `folio events import <file>`: appends the file's events in order, in chunks (COPY on
-/// PostgreSQL); events already stored are skipped.
+/// PostgreSQL); events already stored are skipped. The file is parsed on a thread of its own
+/// while the previous chunk is being written.
 pub async fn import(args: EventsImportArgs) -> Result<(), CliError> {
     let store = crate::store::open(&args.store).await?;
-    let file = std::fs::File::open(&args.file).map_err(|e| CliError::Input(format!("{}: {e}", args.file.display())))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let progress = bar(size, "bytes");
-    let reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let (mut chunk, mut imported, mut skipped, mut read_bytes) =
-        (Vec::with_capacity(args.batch as usize), 0u64, 0u64, 0u64);
-    for (number, text) in reader.lines().enumerate() {
-        let text = text.map_err(|e| CliError::Input(format!("{}: {e}", args.file.display())))?;
-        read_bytes += text.len() as u64 + 1;
-        if text.trim().is_empty() {
-            continue;
-        }
-        let event: RecordedEvent = serde_json::from_str(&text).map_err(|e| {
-            CliError::Input(format!("{} line {}: not a stored event: {e}", args.file.display(), number + 1))
-        })?;
-        chunk.push(ImportedEvent::from(event));
-        if chunk.len() == args.batch as usize {
-            let result = store.import(std::mem::take(&mut chunk)).await?;
-            (imported, skipped) = (imported + result.imported, skipped + result.skipped);
-            progress.set_position(read_bytes);
-        }
-    }
-    if !chunk.is_empty() {
-        let result = store.import(chunk).await?;
+    let source = crate::ndjson_file::open(&args.file)?;
+    let progress = bar(source.size, "bytes");
+    let read = source.read.clone();
+    let (chunks, mut parsed) = tokio::sync::mpsc::channel::<Vec<RecordedEvent>>(2);
+    let (path, batch) = (args.file.clone(), args.batch as usize);
+    let parser = tokio::task::spawn_blocking(move || {
+        crate::ndjson_file::chunks(source, &path, batch, |chunk| chunks.blocking_send(chunk).is_ok())
+    });
+    let (mut imported, mut skipped) = (0u64, 0u64);
+    while let Some(chunk) = parsed.recv().await {
+        let result = store.import(chunk.into_iter().map(ImportedEvent::from).collect()).await?;
         (imported, skipped) = (imported + result.imported, skipped + result.skipped);
+        progress.set_position(read.load(std::sync::atomic::Ordering::Relaxed));
     }
+    // A malformed line ends the file early: what came before it is imported (in order, and a
+    // re-import skips it), and the error names the line.
+    parser.await.map_err(|e| CliError::Input(format!("{}: {e}", args.file.display())))??;
     progress.finish_and_clear();
     let _ = writeln!(std::io::stdout().lock(), "imported {imported} events ({skipped} already stored)");
     Ok(())

@@ -7,6 +7,7 @@ pub mod event_tools;
 pub mod keys;
 pub mod metrics;
 pub mod migrate;
+pub mod ndjson_file;
 pub mod ops;
 pub mod projections;
 pub mod query;

@@ -337,6 +337,40 @@ async fn events_export_import_round_trip_on_both_profiles() {
         assert!(viewed.lines().count() > 0);
         assert!(viewed.lines().all(|l| l.contains("\"event_type\":\"ContentViewed\"")));
     }
+    // zstd: by the output's name; the import recognises the format by its first bytes.
+    let compressed = dir.path().join("demo.ndjson.zst");
+    let compressed_arg = compressed.display().to_string();
+    folio(&["events", "export", "--output", &compressed_arg], &source);
+    let bytes = std::fs::read(&compressed).unwrap();
+    assert_eq!(bytes[..4], [0x28, 0xB5, 0x2F, 0xFD], "a zstd frame");
+    assert!(bytes.len() * 3 < original.len(), "{} compressed bytes for {}", bytes.len(), original.len());
+    let zcopy = data("zcopy");
+    let imported = folio(&["events", "import", &compressed_arg], &zcopy);
+    assert!(imported.contains(&format!("imported {} events", lines.len())), "{imported}");
+    assert_eq!(folio(&["events", "export"], &zcopy), original);
+
+    // A malformed line stops the import with its number; the lines before it are in, and a
+    // corrected file imports the rest without duplicating them.
+    let broken = dir.path().join("broken.ndjson");
+    let first_two: Vec<&str> = original.lines().take(2).collect();
+    std::fs::write(&broken, format!("{}\n{{not json\n{}\n", first_two[0], first_two[1])).unwrap();
+    let target = data("broken");
+    let refused = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["events", "import", "--batch", "1"])
+        .arg(&broken)
+        .args(&target)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("line 2"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    std::fs::write(&broken, format!("{}\n{}\n", first_two[0], first_two[1])).unwrap();
+    let fixed = folio(&["events", "import", &broken.display().to_string()], &target);
+    assert!(fixed.contains("imported 1 events (1 already stored)"), "{fixed}");
+
     let refused = Command::new(env!("CARGO_BIN_EXE_folio"))
         .args(["events", "read", "not a stream"])
         .args(&source)
