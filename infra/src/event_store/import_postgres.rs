@@ -1,18 +1,23 @@
 //! Bulk import into PostgreSQL (rules: [`super::import`]).
 //!
-//! One transaction per batch:
+//! The direct path, for a batch of new events that continue their streams in batch order (a
+//! seed, or an export imported into an empty or older store): one transaction that takes
+//! `folio_log_head`'s row lock (exactly the lock every append commits under, so commit order stays
+//! position order), checks in one statement that each stream's first event in the batch follows
+//! a stored event, then `COPY`s the batch straight into `folio_events` at `head + 1, ...`, moves
+//! the head and queues the same NOTIFY as appends. A stored id or a taken version fails the COPY
+//! on its unique constraint; the transaction is rolled back and the batch goes the planned way.
+//! Appends wait for the head while a chunk is written (a fraction of a second per 50,000 events).
+//!
+//! The planned path, one transaction per batch:
 //! 1. `COPY` the batch (text format) into a temporary staging table that is dropped at commit;
 //!    nothing is locked yet, so appends go on meanwhile.
 //! 2. Take `folio_log_head`'s row lock (`SELECT ... FOR UPDATE`), exactly the lock every append
 //!    commits under, so commit order stays position order.
-//! 3. Optimistic path, for a batch of new events whose streams go up by one in batch order (a
-//!    first seed): check that each stream's first event in the batch follows a stored event
-//!    (one index lookup per stream), then, under a savepoint, ONE `INSERT ... SELECT` assigns
-//!    positions `head + row_number()` in batch order, moves the head and queues the same NOTIFY
-//!    as appends. A stored id or a taken version fails that insert on its unique constraint.
-//! 4. Otherwise (or after such a failure, rolled back to the savepoint): read the stored events
-//!    with the batch's ids and the versions of its streams, plan in Rust (which names the
-//!    refusal precisely), drop already-stored rows from staging, and insert the rest the same way.
+//! 3. Read the stored events with the batch's ids and the versions of its streams, plan in Rust
+//!    (which names a refusal precisely), drop already-stored rows from staging, and insert the
+//!    rest with ONE `INSERT ... SELECT` that assigns positions `head + row_number()` in batch
+//!    order, moves the head and queues the same NOTIFY as appends.
 //!
 //! An optimistic append racing with an import finds the head moved and retries under the lock.
 
@@ -30,11 +35,14 @@ use std::fmt::Write as _;
 const COPY_CHUNK_BYTES: usize = 1 << 20;
 
 const CREATE_STAGING: &str = "CREATE TEMPORARY TABLE folio_import_staging ( \
-     ord int8 NOT NULL, first bool NOT NULL, event_id uuid NOT NULL, stream_id text NOT NULL, stream_version int8 NOT NULL, \
+     ord int8 NOT NULL, event_id uuid NOT NULL, stream_id text NOT NULL, stream_version int8 NOT NULL, \
      event_type text NOT NULL, schema_version int2 NOT NULL, data text NOT NULL, metadata text NOT NULL, \
      recorded_at timestamptz NOT NULL) ON COMMIT DROP";
 
-const COPY_STAGING: &str = "COPY folio_import_staging (ord, first, event_id, stream_id, stream_version, event_type, \
+const COPY_EVENTS: &str = "COPY folio_events (position, event_id, stream_id, stream_version, event_type, \
+     schema_version, data, metadata, recorded_at) FROM STDIN";
+
+const COPY_STAGING: &str = "COPY folio_import_staging (ord, event_id, stream_id, stream_version, event_type, \
      schema_version, data, metadata, recorded_at) FROM STDIN";
 
 /// Imports `batch` in one transaction on a connection of `pool`.
@@ -42,17 +50,17 @@ pub(crate) async fn import(pool: &PgPool, batch: Vec<ImportedEvent>) -> Result<I
     super::import::batch_ids(&batch)?;
     let firsts = first_of_streams(&batch);
     let mut conn = pool.acquire().await?;
+    if let Some(firsts) = &firsts {
+        if let Some(result) = direct(&mut conn, &batch, firsts).await? {
+            return Ok(result);
+        }
+    }
     let mut tx = conn.begin().await?;
     sqlx::query(CREATE_STAGING).execute(&mut *tx).await?;
-    copy_into_staging(&mut tx, &batch, firsts.as_deref()).await?;
+    copy_into_staging(&mut tx, &batch).await?;
 
     let head: i64 = sqlx::query_scalar("SELECT position FROM folio_log_head FOR UPDATE").fetch_one(&mut *tx).await?;
     let head = u64::try_from(head).unwrap_or(0);
-    let imported = batch.len() as u64;
-    if firsts.is_some() && optimistic_insert(&mut tx, head, imported).await? {
-        tx.commit().await?;
-        return Ok(ImportResult { imported, skipped: 0, head: head + imported });
-    }
 
     let known = stored_events(&mut tx).await?;
     let versions = stored_versions(&mut tx, fresh_streams(&batch, &known)).await?;
@@ -72,30 +80,53 @@ pub(crate) async fn import(pool: &PgPool, batch: Vec<ImportedEvent>) -> Result<I
     Ok(ImportResult { imported, skipped, head: head + imported })
 }
 
-/// Inserts every staged row if the batch is all new and continues its streams; false (having
-/// written nothing) when it may not be, for the planned path to decide.
-async fn optimistic_insert(conn: &mut PgConnection, head: Position, count: u64) -> Result<bool, ImportError> {
-    let gap: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM folio_import_staging s WHERE s.first AND s.stream_version > 1 \
-         AND NOT EXISTS (SELECT 1 FROM folio_events e \
-                         WHERE e.stream_id = s.stream_id AND e.stream_version = s.stream_version - 1))",
+/// The direct path (module docs): `Some` when the whole batch was written, `None` (having
+/// written nothing) when it may hold stored events or not continue its streams.
+async fn direct(
+    conn: &mut PgConnection,
+    batch: &[ImportedEvent],
+    firsts: &[bool],
+) -> Result<Option<ImportResult>, ImportError> {
+    let mut tx = conn.begin().await?;
+    let head: i64 = sqlx::query_scalar("SELECT position FROM folio_log_head FOR UPDATE").fetch_one(&mut *tx).await?;
+    let head = u64::try_from(head).unwrap_or(0);
+    let (streams, previous): (Vec<&str>, Vec<i64>) = batch
+        .iter()
+        .zip(firsts)
+        .filter(|(event, first)| **first && event.stream_version > 1)
+        .map(|(event, _)| (event.stream_id.as_str(), to_i64(event.stream_version - 1)))
+        .unzip();
+    let gaps: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM unnest($1::text[], $2::int8[]) AS s(id, v) \
+         WHERE NOT EXISTS (SELECT 1 FROM folio_events e WHERE e.stream_id = s.id AND e.stream_version = s.v)",
     )
-    .fetch_one(&mut *conn)
+    .bind(&streams)
+    .bind(&previous)
+    .fetch_one(&mut *tx)
     .await?;
-    if gap {
-        return Ok(false);
+    if gaps > 0 {
+        tx.rollback().await?;
+        return Ok(None);
     }
-    sqlx::query("SAVEPOINT folio_import").execute(&mut *conn).await?;
-    match insert_staged(conn, head, count).await {
-        Ok(()) => Ok(true),
+    let copied = copy_rows(&mut tx, COPY_EVENTS, batch, |out, ord, event| {
+        let _ = write!(out, "{}\t", head + 1 + ord as u64);
+        write_event(out, event);
+    });
+    match copied.await {
+        Ok(()) => {}
         Err(ImportError::Store(StoreError::Database(error)))
             if error.as_database_error().is_some_and(|e| e.is_unique_violation()) =>
         {
-            sqlx::query("ROLLBACK TO SAVEPOINT folio_import").execute(&mut *conn).await?;
-            Ok(false)
+            tx.rollback().await?;
+            return Ok(None);
         }
-        Err(error) => Err(error),
+        Err(error) => return Err(error),
     }
+    let new_head = head + batch.len() as u64;
+    sqlx::query("UPDATE folio_log_head SET position = $1").bind(to_i64(new_head)).execute(&mut *tx).await?;
+    sqlx::query("SELECT pg_notify($1, $2)").bind(COMMIT_CHANNEL).bind(new_head.to_string()).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(Some(ImportResult { imported: batch.len() as u64, skipped: 0, head: new_head }))
 }
 
 /// Inserts the staged rows at `head + 1, ...` in batch order, moves the head and queues NOTIFY.
@@ -130,16 +161,26 @@ async fn insert_staged(conn: &mut PgConnection, head: Position, count: u64) -> R
     Ok(())
 }
 
-async fn copy_into_staging(
+async fn copy_into_staging(conn: &mut PgConnection, batch: &[ImportedEvent]) -> Result<(), ImportError> {
+    copy_rows(conn, COPY_STAGING, batch, |out, ord, event| {
+        let _ = write!(out, "{ord}\t");
+        write_event(out, event);
+    })
+    .await
+}
+
+/// Streams `batch` into `statement` (a `COPY ... FROM STDIN` in text format), `row` writing each
+/// line, in pieces of about [`COPY_CHUNK_BYTES`].
+async fn copy_rows(
     conn: &mut PgConnection,
+    statement: &str,
     batch: &[ImportedEvent],
-    firsts: Option<&[bool]>,
+    mut row: impl FnMut(&mut String, usize, &ImportedEvent),
 ) -> Result<(), ImportError> {
-    let mut copy = conn.copy_in_raw(COPY_STAGING).await?;
+    let mut copy = conn.copy_in_raw(statement).await?;
     let mut buffer = String::with_capacity(COPY_CHUNK_BYTES + 4096);
     for (ord, event) in batch.iter().enumerate() {
-        let first = firsts.and_then(|f| f.get(ord)).copied().unwrap_or(false);
-        write_row(&mut buffer, ord, first, event);
+        row(&mut buffer, ord, event);
         if buffer.len() >= COPY_CHUNK_BYTES {
             copy.send(buffer.as_bytes()).await?;
             buffer.clear();
@@ -152,13 +193,13 @@ async fn copy_into_staging(
     Ok(())
 }
 
-/// One line of COPY's text format: tab-separated columns, special characters escaped.
-fn write_row(out: &mut String, ord: usize, first: bool, event: &ImportedEvent) {
+/// An event's columns in COPY's text format (event_id to recorded_at, tab-separated, special
+/// characters escaped), then the newline.
+fn write_event(out: &mut String, event: &ImportedEvent) {
     let at = truncate_to_micros(event.recorded_at).format("%Y-%m-%d %H:%M:%S%.6f+00");
     let _ = writeln!(
         out,
-        "{ord}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{at}",
-        if first { 't' } else { 'f' },
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{at}",
         event.event_id,
         escaped(event.stream_id.as_str()),
         event.stream_version,
@@ -168,7 +209,6 @@ fn write_row(out: &mut String, ord: usize, first: bool, event: &ImportedEvent) {
         escaped(&serde_json::to_string(&event.metadata).unwrap_or_else(|_| "{}".into())),
     );
 }
-
 /// Escapes COPY text format's special characters (backslash, tab, newline, carriage return).
 fn escaped(value: &str) -> std::borrow::Cow<'_, str> {
     if !value.contains(['\\', '\t', '\n', '\r']) {
