@@ -65,8 +65,10 @@ pub enum ProjectionsCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct ProjectionsRebuildArgs {
-    /// content, comments, engagement or keys.
-    pub projection: String,
+    /// content, comments, engagement, keys (several rebuild together on one read of the log),
+    /// or all.
+    #[arg(required = true, num_args = 1..)]
+    pub projections: Vec<String>,
     /// Drop the previous version after the switch (PostgreSQL keeps it in a `folio_old_*`
     /// schema otherwise; SQLite replaces rows in place).
     #[arg(long)]

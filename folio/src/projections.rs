@@ -6,9 +6,12 @@ use crate::error::CliError;
 use chrono::{DateTime, Utc};
 use events::Position;
 use infra::EventStore;
-use projectors::{all_projections, ReadStore};
+use projectors::feed::SharedLog;
+use projectors::rebuild::Rebuild;
+use projectors::{all_projections, Projection, ReadStore};
 use serde::Serialize;
 use std::io::Write;
+use std::sync::Arc;
 
 /// One projection's standing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,35 +95,77 @@ pub(crate) fn named(name: &str) -> Result<std::sync::Arc<dyn projectors::Project
     all_projections().into_iter().find(|p| p.name() == name).ok_or_else(|| CliError::UnknownProjection(name.to_owned()))
 }
 
-/// `folio projections rebuild <name>`: with a progress bar (rate, ETA), then the switch.
+/// `folio projections rebuild <name>...`: each next version is built beside the live one, all
+/// of them from one shared read of the log, with a progress bar each (rate, ETA); then each is
+/// switched in.
 pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
-    let projection = named(&args.projection)?;
+    let projections: Vec<Arc<dyn Projection>> = if args.projections.iter().any(|p| p == "all") {
+        all_projections()
+    } else {
+        let mut named_once = Vec::new();
+        for name in &args.projections {
+            if !named_once.iter().any(|p: &Arc<dyn Projection>| p.name() == name) {
+                named_once.push(named(name)?);
+            }
+        }
+        named_once
+    };
     let store = crate::store::open(&args.store).await?;
     let read = crate::read::open(&args.read, &args.store).await?;
     let config = projectors::RunnerConfig { batch_size: args.batch as usize, ..crate::read::runner_config(&args.read) };
-    let mut rebuild =
-        projectors::rebuild::Rebuild::open(store.clone(), &read, projection, config, args.restart).await?;
+    let mut rebuilds = Vec::with_capacity(projections.len());
+    for projection in &projections {
+        rebuilds.push(Rebuild::open(store.clone(), &read, projection.clone(), config, args.restart).await?);
+    }
+    if rebuilds.len() > 1 {
+        let lowest = rebuilds.iter().map(Rebuild::checkpoint).min().unwrap_or(0);
+        let feeds = SharedLog::start(store.clone(), &projections, lowest, config.batch_size, config.linger);
+        for (rebuild, feed) in rebuilds.iter_mut().zip(feeds) {
+            rebuild.replace_feed(Box::new(feed));
+        }
+    }
     let head = store.head().await?;
-    let bar = indicatif::ProgressBar::new(head);
-    let template = "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} events, {per_sec}, ETA {eta}";
-    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
-        bar.set_style(style.progress_chars("=> "));
+    let bars = indicatif::MultiProgress::new();
+    let template = "{prefix:>10} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len} events, {per_sec}, ETA {eta}";
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::with_capacity(rebuilds.len());
+    for mut rebuild in rebuilds {
+        let bar = bars.add(indicatif::ProgressBar::new(head));
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_prefix(rebuild.projection().name());
+        bar.set_position(rebuild.checkpoint());
+        tasks.push(tokio::spawn(async move {
+            let caught_up = rebuild
+                .catch_up(50_000, |at, head| {
+                    bar.set_length(head);
+                    bar.set_position(at);
+                })
+                .await;
+            bar.finish();
+            caught_up.map(|_| rebuild)
+        }));
     }
-    bar.set_position(rebuild.checkpoint());
-    rebuild
-        .catch_up(50_000, |at, head| {
-            bar.set_length(head);
-            bar.set_position(at);
-        })
-        .await?;
-    bar.finish_and_clear();
-    let switched = rebuild.switch(args.drop_old).await?;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "rebuilt {} to position {} and switched it in", args.projection, switched.position);
-    if let Some(old) = switched.old {
-        let _ = writeln!(out, "the previous version is in schema {old} (drop it with: DROP SCHEMA {old} CASCADE)");
+    let mut built = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        built.push(task.await.map_err(|e| CliError::Output(format!("a rebuild task failed: {e}")))??);
     }
-    drop(out);
+    let _ = bars.clear();
+    for rebuild in built {
+        let name = rebuild.projection().name();
+        let switched = rebuild.switch(args.drop_old).await?;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "rebuilt {name} to position {} and switched it in ({:.1} s since the start)",
+            switched.position,
+            started.elapsed().as_secs_f64()
+        );
+        if let Some(old) = switched.old {
+            let _ = writeln!(out, "the previous version is in schema {old} (drop it with: DROP SCHEMA {old} CASCADE)");
+        }
+    }
     read.close().await;
     Ok(())
 }

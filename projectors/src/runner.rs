@@ -134,6 +134,12 @@ impl Runner {
         }
     }
 
+    /// Reads from `feed` from now on (e.g. one shared read of the log once every runner's
+    /// checkpoint is known).
+    pub fn replace_feed(&mut self, feed: Box<dyn Feed>) {
+        self.feed = tokio::sync::Mutex::new(feed);
+    }
+
     /// Processes what the feed has until the checkpoint reaches `target` (tests and tools drain
     /// work with this instead of sleeping). Returns the checkpoint.
     pub async fn run_until(&mut self, target: Position) -> Result<Position, RunnerError> {

@@ -83,6 +83,16 @@ impl Rebuild {
         Ok(Self { projection, store, live: live.clone(), next, runner, location })
     }
 
+    /// Reads the log through `feed` from now on: several rebuilds share one read of the log
+    /// ([`crate::feed::SharedLog`], started at the lowest of their checkpoints).
+    pub fn replace_feed(&mut self, feed: Box<dyn crate::Feed>) {
+        self.runner.replace_feed(feed);
+    }
+
+    pub fn projection(&self) -> &Arc<dyn Projection> {
+        &self.projection
+    }
+
     /// How far the next version has applied the log.
     pub fn checkpoint(&self) -> Position {
         self.runner.checkpoint()
