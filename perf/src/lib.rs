@@ -9,6 +9,8 @@ pub mod measure;
 pub mod pg;
 pub mod pgbench;
 pub mod query;
+pub mod rebuild;
+pub mod report;
 pub mod visibility;
 
 /// The error every benchmark binary returns.
