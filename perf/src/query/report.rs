@@ -212,7 +212,9 @@ pub fn write_results(out: &Path, args: &Args, env: &Value, runs: &[ProfileRun], 
     for run in runs {
         let ready = run.runs.first().map_or(0.0, |r| r.ready_seconds);
         let loaded = if run.seed["reused"] == json!(true) {
-            format!("data and read models from an earlier run (ready in {ready:.1} s)")
+            // Seeded before this run (by an earlier one, or by scripts/bench's import step);
+            // the read models may still have had to catch up.
+            format!("data seeded before this run; `folio serve` ready in {ready:.1} s")
         } else {
             format!(
                 "seeded in {:.0} s, then `folio serve` caught up in {ready:.0} s ({:.0} events/s, every projection)",
