@@ -8,6 +8,9 @@ pub mod load;
 pub mod measure;
 pub mod pg;
 pub mod pgbench;
+pub mod query;
+pub mod rebuild;
+pub mod report;
 pub mod visibility;
 
 /// The error every benchmark binary returns.
