@@ -56,8 +56,13 @@ impl Server {
     /// `folio serve --port 0 --scheduler-interval-ms 0 <store> <extra>` with FOLIO_LOG=warn;
     /// returns once it printed its URL (the read models may still be catching up).
     pub fn start(folio: &Path, store: &[String], extra: &[String]) -> Result<Self, Error> {
+        Self::start_role(folio, "serve", store, extra)
+    }
+
+    /// Like [`Server::start`] for another HTTP role (`command-api`).
+    pub fn start_role(folio: &Path, role: &str, store: &[String], extra: &[String]) -> Result<Self, Error> {
         let mut child = Command::new(folio)
-            .args(["serve", "--port", "0", "--scheduler-interval-ms", "0"])
+            .args([role, "--port", "0", "--scheduler-interval-ms", "0"])
             .args(store)
             .args(extra)
             .env("FOLIO_LOG", "warn")
@@ -69,7 +74,7 @@ impl Server {
         let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")).map(str::to_owned) else {
             let _ = child.kill();
             let status = child.wait()?;
-            return Err(format!("folio serve printed no URL ({status}): {line:?}").into());
+            return Err(format!("folio {role} printed no URL ({status}): {line:?}").into());
         };
         Ok(Self { child, url })
     }

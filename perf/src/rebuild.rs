@@ -152,7 +152,11 @@ pub async fn rebuild_all(folio: &Path, store: &[String], concurrent: bool) -> Re
             let seconds = line
                 .and_then(|l| l.rsplit_once('(')?.1.split_whitespace().next()?.parse::<f64>().ok())
                 .ok_or_else(|| format!("folio projections rebuild all did not report {projection}: {}", all.output))?;
-            done.push(Rebuilt { projection: (*projection).to_owned(), seconds, output: line.unwrap_or_default().to_owned() });
+            done.push(Rebuilt {
+                projection: (*projection).to_owned(),
+                seconds,
+                output: line.unwrap_or_default().to_owned(),
+            });
         }
     } else {
         for projection in PROJECTIONS {

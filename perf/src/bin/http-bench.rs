@@ -20,8 +20,10 @@ struct Args {
     /// The folio binary to run.
     #[arg(long)]
     folio: PathBuf,
-    /// embedded (SQLite) and/or postgres.
-    #[arg(long, value_delimiter = ',', default_value = "embedded,postgres")]
+    /// embedded (`folio serve` on SQLite), postgres (`folio serve` on PostgreSQL: every role in
+    /// one process, so the projectors share the cores with the writes) and/or cluster (`folio
+    /// command-api` on PostgreSQL: the write role alone, its projectors elsewhere).
+    #[arg(long, value_delimiter = ',', default_value = "embedded,postgres,cluster")]
     profiles: Vec<String>,
     #[arg(long, default_value_t = 100)]
     connections: usize,
@@ -40,7 +42,7 @@ struct Args {
 
 fn store_args(profile: &str, data_dir: &std::path::Path, pg: Option<&str>) -> Vec<String> {
     match (profile, pg) {
-        ("postgres", Some(url)) => {
+        ("postgres" | "cluster", Some(url)) => {
             let mut args = Store::Postgres(url.into()).args();
             args.extend(["--database-pool-size".into(), "16".into()]);
             args
@@ -103,12 +105,13 @@ struct Measured {
 async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
     let dir = tempfile::tempdir()?;
     let database = match profile {
-        "postgres" => Some(perf::pg::Database::create(&args.pg_url).await?),
+        "postgres" | "cluster" => Some(perf::pg::Database::create(&args.pg_url).await?),
         _ => None,
     };
     let store = store_args(profile, &dir.path().join("data"), database.as_ref().map(|d| d.url.as_str()));
     let admin = create_key(&args.folio, "admin", &store)?;
-    let server = Server::start(&args.folio, &store, &[])?;
+    let role = if profile == "cluster" { "command-api" } else { "serve" };
+    let server = Server::start_role(&args.folio, role, &store, &[])?;
     let (paths, site, editor) = prepare(&server.url, &admin, args.articles).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.connections).build()?;
 

@@ -198,7 +198,7 @@ fn appends(dir: &Path, rows: &mut Vec<Row>, raw: &mut serde_json::Map<String, Va
 fn http(dir: &Path, rows: &mut Vec<Row>, raw: &mut serde_json::Map<String, Value>) {
     let views_target = "≥ 20,000/s at p95 ≤ 20 ms";
     let Some(v) = read(dir, "http.json") else {
-        rows.push(Row::not_measured("view writes (HTTP)", "postgres", "/s", views_target));
+        rows.push(Row::not_measured("view writes (HTTP)", "cluster", "/s", views_target));
         return;
     };
     for run in v["runs"].as_array().into_iter().flatten() {
@@ -210,7 +210,9 @@ fn http(dir: &Path, rows: &mut Vec<Row>, raw: &mut serde_json::Map<String, Value
             ("content revisions (HTTP)", "content_revisions"),
         ] {
             let row = Row::rate(workload, profile, &run[field]).ceiling("GET /healthz", ceiling);
-            rows.push(if field == "views" && profile == "postgres" {
+            // Issue 3's target is the command API's: judged on `folio command-api` (cluster); the
+            // postgres row is `folio serve`, whose projectors share the two cores.
+            rows.push(if field == "views" && profile == "cluster" {
                 row.target(views_target, |r| r.folio.unwrap_or(0.0) >= 20_000.0 && r.p95() <= 20.0 && r.clean())
             } else {
                 row
