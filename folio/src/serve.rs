@@ -34,10 +34,9 @@ impl Application {
             seed_demo(store.clone()).await?;
         }
         let read = crate::read::open(&args.read, &args.store).await?;
-        let limits =
-            command_api::http::Limits { max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX) };
         let runner = crate::read::runner_config(&args.read);
-        Self::assemble(&args.host, args.port, store, limits, Some((read, args.query.config(), runner))).await
+        let (api, read) = (&args.api, Some((read, args.query.config(), runner)));
+        Self::assemble(&api.host, api.port, store, api.limits(), read).await
     }
 
     /// Every role in one process: the command API, the query API over `read`, and every
@@ -178,10 +177,10 @@ async fn seed_demo(store: Arc<dyn EventStore>) -> Result<(), CliError> {
 
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let app = Application::build(&args).await?;
-    if args.scheduler_interval_ms > 0 {
-        app.start_scheduler(std::time::Duration::from_millis(args.scheduler_interval_ms));
+    if let Some(every) = args.api.scheduler_every() {
+        app.start_scheduler(every);
     }
-    let url = format!("http://{}:{}", args.host, app.port());
+    let url = format!("http://{}:{}", args.api.host, app.port());
     tracing::info!(%url, data_dir = %args.store.data_dir.display(), "folio serve is listening");
     // The one line a person (or a script) needs: where to point curl.
     let mut out = std::io::stdout().lock();
@@ -201,13 +200,11 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
 /// `folio command-api`: the cluster's write side alone, until SIGTERM/SIGINT.
 pub async fn command_api(args: CommandApiArgs) -> Result<(), CliError> {
     let store = crate::store::open(&args.store).await?;
-    let limits =
-        command_api::http::Limits { max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX) };
-    let app = Application::server(&args.host, args.port, store, limits, None)?;
-    if args.scheduler_interval_ms > 0 {
-        app.start_scheduler(std::time::Duration::from_millis(args.scheduler_interval_ms));
+    let app = Application::server(&args.api.host, args.api.port, store, args.api.limits(), None)?;
+    if let Some(every) = args.api.scheduler_every() {
+        app.start_scheduler(every);
     }
-    let url = format!("http://{}:{}", args.host, app.port());
+    let url = format!("http://{}:{}", args.api.host, app.port());
     tracing::info!(%url, "folio command-api is listening");
     let _ = writeln!(std::io::stdout().lock(), "Folio command API at {url}");
     app.run_until_stopped().await

@@ -221,15 +221,20 @@ async fn serve_with_demo_starts_with_the_demo_blog_readable() {
 
 /// Runs `folio serve` on `data` until `projections status` shows no lag; returns that status.
 async fn serve_until_caught_up(data: &std::path::Path) -> Vec<Value> {
-    let _server = Killed(
+    let mut server = Killed(
         Command::new(env!("CARGO_BIN_EXE_folio"))
             .args(["serve", "--port", "0", "--data-dir"])
             .arg(data)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
+    // Its first line says it is listening: its stores exist and are migrated, so the status
+    // commands below do not race it to create them.
+    let mut line = String::new();
+    BufReader::new(server.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.contains("http://"), "folio serve did not start: {line:?}");
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let output = Command::new(env!("CARGO_BIN_EXE_folio"))
