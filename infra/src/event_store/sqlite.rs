@@ -63,8 +63,12 @@ impl SqliteEventStore {
     /// Opens (creating if needed) the store at `path`, runs its migrations and starts the writer.
     pub async fn open(path: &Path, config: StoreConfig) -> Result<Self, StoreError> {
         let options = options(path);
-        let mut writer = SqliteConnection::connect_with(&options).await?;
-        MIGRATOR.run(&mut writer).await?;
+        let mut writer = crate::sqlite_open::retrying(|| async {
+            let mut writer = SqliteConnection::connect_with(&options).await?;
+            MIGRATOR.run(&mut writer).await?;
+            Ok::<_, StoreError>(writer)
+        })
+        .await?;
         let head: i64 =
             sqlx::query_scalar("SELECT coalesce(max(position), 0) FROM folio_events").fetch_one(&mut writer).await?;
         let (head_tx, head_rx) = watch::channel(u64::try_from(head).unwrap_or(0));

@@ -71,8 +71,13 @@ impl ReadStore {
         Ok(Self::Postgres(pool))
     }
 
-    /// Opens (creating if needed) the SQLite file and brings the schema up to date.
+    /// Opens (creating if needed) the SQLite file and brings the schema up to date; another
+    /// process creating the same file at the same moment is waited for.
     pub async fn open_sqlite(path: &Path) -> Result<Self, crate::RunnerError> {
+        infra::sqlite_open::retrying(|| Self::try_open_sqlite(path)).await
+    }
+
+    async fn try_open_sqlite(path: &Path) -> Result<Self, crate::RunnerError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -90,7 +95,10 @@ impl ReadStore {
             })
             .connect_with(options)
             .await?;
-        SQLITE_MIGRATIONS.run(&pool).await?;
+        if let Err(error) = SQLITE_MIGRATIONS.run(&pool).await {
+            pool.close().await;
+            return Err(error.into());
+        }
         Ok(Self::Sqlite(pool))
     }
 

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly by design
 
 mod cases;
+mod concurrent_open;
 mod dump;
 mod faults;
 mod fixture;
