@@ -55,7 +55,11 @@ struct Inner {
 impl PostgresEventStore {
     /// Connects to `url`, runs the migrations and starts the writer.
     pub async fn connect(url: &str, config: StoreConfig) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new().max_connections(config.pool_size.max(2)).connect(url).await?;
+        use sqlx::ConnectOptions;
+        // sqlx warns of statements over 1 s; a bulk import's batch takes about that by design.
+        let options = <PgConnectOptions as std::str::FromStr>::from_str(url)?
+            .log_slow_statements(log::LevelFilter::Warn, std::time::Duration::from_secs(5));
+        let pool = PgPoolOptions::new().max_connections(config.pool_size.max(2)).connect_with(options).await?;
         Self::with_pool(pool, config).await
     }
 
