@@ -6,11 +6,9 @@ use super::HEALTHZ;
 use crate::measure::Figures;
 use crate::Error;
 use serde_json::{json, Value};
-use sqlx::{Connection, PgConnection, Row};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
-use std::process::Command;
 
 pub fn target(cache_mb: u32, workload: &str, figures: &Figures, ceiling: Option<&Figures>) -> (String, String) {
     if workload == HEALTHZ {
@@ -116,50 +114,9 @@ PostgreSQL does).
 SQLite): the `.plans.md` file beside this one.
 ";
 
-pub fn command_output(program: &str, args: &[&str]) -> String {
-    Command::new(program)
-        .args(args)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|e| format!("({program}: {e})"))
-}
-
+/// The machine and versions (the same description `bench-report` records).
 pub async fn environment(args: &Args) -> Value {
-    let memory = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| m.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or_default().to_owned()))
-        .and_then(|kb| kb.parse::<u64>().ok())
-        .map_or(0.0, |kb| kb as f64 / 1024.0 / 1024.0);
-    let postgres = match PgConnection::connect(&args.pg_url).await {
-        Ok(mut c) => sqlx::query_scalar::<_, String>("SELECT version()").fetch_one(&mut c).await.unwrap_or_default(),
-        Err(e) => format!("({e})"),
-    };
-    let sqlite = match sqlx::SqliteConnection::connect("sqlite::memory:").await {
-        Ok(mut c) => sqlx::query("SELECT sqlite_version()")
-            .fetch_one(&mut c)
-            .await
-            .ok()
-            .and_then(|r| r.try_get::<String, _>(0).ok())
-            .unwrap_or_default(),
-        Err(e) => format!("({e})"),
-    };
-    json!({
-        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-        "memory_gib": memory,
-        "cpu": command_output("sh", &["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]),
-        "folio": command_output(&args.folio.display().to_string(), &["--version"]),
-        // The binary measured: when it was built says which tree it came from.
-        "folio_binary_built": std::fs::metadata(&args.folio)
-            .and_then(|m| m.modified())
-            .map(|t| chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339())
-            .unwrap_or_default(),
-        "postgres": postgres,
-        "pgbench": command_output("pgbench", &["--version"]),
-        "sqlite": sqlite,
-        "rustc": command_output("rustc", &["--version"]),
-        "git_head": command_output("git", &["rev-parse", "HEAD"]),
-        "git_uncommitted": command_output("git", &["status", "--porcelain", "--untracked-files=no"]),
-    })
+    crate::report::machine::describe(&args.folio, &args.pg_url).await
 }
 
 pub fn write_results(out: &Path, args: &Args, env: &Value, runs: &[ProfileRun], started: &str) -> Result<(), Error> {

@@ -20,7 +20,7 @@ mod forget;
 pub use forget::{delete_by_text, delete_by_uuid};
 
 use crate::projection::{Applied, Decoded, Projection};
-use crate::read_store::{ReadStore, ReadTx};
+use crate::read_store::ReadStore;
 use crate::{ApplyError, RunnerError};
 use events::{Position, RecordedEvent};
 use infra::EventStore;
@@ -89,7 +89,6 @@ pub async fn replay(
     scan(store, projection, from.saturating_sub(1), to, batch, &parked, |decoded| {
         report.in_range += 1;
         subjects.extend(projection.subjects(&decoded.event));
-        Ok(())
     })
     .await?;
     report.subjects = subjects.len();
@@ -99,41 +98,23 @@ pub async fn replay(
     }
     projection.forget(&mut tx, &subjects).await.map_err(rejected)?;
 
-    let mut pending: Vec<Decoded> = Vec::with_capacity(batch);
-    let mut last = 0;
-    let mut outcome: Result<(), ApplyError> = Ok(());
+    let mut pending: Vec<Decoded> = Vec::new();
     scan(store, projection, 0, checkpoint, batch, &parked, |decoded| {
-        last = decoded.position;
         if projection.subjects(&decoded.event).iter().any(|s| subjects.contains(s)) {
             pending.push(decoded);
         }
-        Ok(())
     })
     .await?;
     // Applied in chunks so a subject with a long history is not one giant statement.
     for chunk in pending.chunks(batch) {
-        if let Err(error) = apply(&mut tx, projection, chunk, &mut report).await {
-            outcome = Err(error);
-            break;
-        }
-        progress(chunk.last().map_or(last, |d| d.position), checkpoint);
+        let applied = projection.apply(&mut tx, chunk).await.map_err(rejected)?;
+        report.reapplied += chunk.len() as u64;
+        report.applied.merge(applied);
+        progress(chunk.last().map_or(checkpoint, |d| d.position), checkpoint);
     }
-    outcome.map_err(rejected)?;
     tx.commit().await?;
     progress(checkpoint, checkpoint);
     Ok(report)
-}
-
-async fn apply(
-    tx: &mut ReadTx,
-    projection: &dyn Projection,
-    events: &[Decoded],
-    report: &mut Replayed,
-) -> Result<(), ApplyError> {
-    let applied = projection.apply(tx, events).await?;
-    report.reapplied += events.len() as u64;
-    report.applied.merge(applied);
-    Ok(())
 }
 
 /// Calls `each` with every event in `(after, through]` that `projection` handles and did not
@@ -145,7 +126,7 @@ async fn scan(
     through: Position,
     batch: usize,
     parked: &HashSet<Position>,
-    mut each: impl FnMut(Decoded) -> Result<(), ApplyError>,
+    mut each: impl FnMut(Decoded),
 ) -> Result<(), RunnerError> {
     let mut at = after;
     while at < through {
@@ -162,7 +143,7 @@ async fn scan(
             let position = recorded.position;
             let decoded = Decoded::decode(recorded)
                 .map_err(|e| RunnerError::Replay(format!("the event at {position} does not decode: {e}")))?;
-            each(decoded).map_err(rejected)?;
+            each(decoded);
         }
         at = last;
     }
