@@ -4,6 +4,7 @@
 //! - [`stream`]: stream ids (`<category>-<id>`) and their rules.
 //! - [`envelope`]: the stored envelope (ids, versions, positions, metadata) and what an append carries.
 //! - [`schema`]: content type definitions (fields and their kinds).
+//! - [`search`]: the words full-text search indexes and looks for.
 //! - [`payloads`]: the typed payload of every event, with its event type and schema version.
 //! - [`domain`]: [`DomainEvent`], the closed set of events, and its stored form.
 //! - [`upcast`]: turning older stored schema versions into the current one on read.
@@ -14,6 +15,7 @@ pub mod envelope;
 pub mod names;
 pub mod payloads;
 pub mod schema;
+pub mod search;
 pub mod stream;
 pub mod upcast;
 

@@ -6,7 +6,6 @@ use crate::error::CliError;
 use chrono::{DateTime, Utc};
 use events::Position;
 use infra::EventStore;
-use projectors::feed::SharedLog;
 use projectors::rebuild::Rebuild;
 use projectors::{all_projections, Projection, ReadStore};
 use serde::Serialize;
@@ -95,9 +94,9 @@ pub(crate) fn named(name: &str) -> Result<std::sync::Arc<dyn projectors::Project
     all_projections().into_iter().find(|p| p.name() == name).ok_or_else(|| CliError::UnknownProjection(name.to_owned()))
 }
 
-/// `folio projections rebuild <name>...`: each next version is built beside the live one, all
-/// of them from one shared read of the log, with a progress bar each (rate, ETA); then each is
-/// switched in.
+/// `folio projections rebuild <name>...`: each next version is built beside the live one, each
+/// from its own read of its event types (concurrently), with a progress bar each (rate, ETA);
+/// then each is switched in.
 pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
     let projections: Vec<Arc<dyn Projection>> = if args.projections.iter().any(|p| p == "all") {
         all_projections()
@@ -116,13 +115,6 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
     let mut rebuilds = Vec::with_capacity(projections.len());
     for projection in &projections {
         rebuilds.push(Rebuild::open(store.clone(), &read, projection.clone(), config, args.restart).await?);
-    }
-    if rebuilds.len() > 1 {
-        let lowest = rebuilds.iter().map(Rebuild::checkpoint).min().unwrap_or(0);
-        let feeds = SharedLog::start(store.clone(), &projections, lowest, config.batch_size, config.linger);
-        for (rebuild, feed) in rebuilds.iter_mut().zip(feeds) {
-            rebuild.replace_feed(Box::new(feed));
-        }
     }
     let head = store.head().await?;
     let bars = indicatif::MultiProgress::new();

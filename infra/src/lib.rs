@@ -11,5 +11,5 @@ pub mod testing;
 
 pub use event_store::{
     AppendError, AppendRequest, AppendResult, AppendedEvent, EventStore, EventStream, GroupCommitConfig, ImportError,
-    ImportResult, ImportedEvent, StoreConfig, StoreError,
+    ImportResult, ImportedEvent, StoreConfig, StoreError, Stretch,
 };

@@ -77,6 +77,14 @@ pub trait Projection: Send + Sync + 'static {
 
     fn handles(&self, event_type: &str) -> bool;
 
+    /// Indexes (PostgreSQL names) that only the query API reads through, never `apply` or
+    /// `forget`. A rebuild builds its next version without them and creates each in one bulk
+    /// build once it has caught up, which costs a fraction of maintaining it row by row (a GIN
+    /// index over the search vectors most of all).
+    fn deferred_indexes(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     async fn apply(&self, tx: &mut ReadTx, events: &[Decoded]) -> Result<Applied, ApplyError>;
 
     /// What `event` (one this projection handles) is about, for a replay ([`crate::replay`]).

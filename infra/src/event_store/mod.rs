@@ -50,6 +50,19 @@ use async_trait::async_trait;
 use events::{Category, EventId, ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
 use futures_util::stream::BoxStream;
 
+/// A stretch of the global log read by [`EventStore::read_stretch`]: the events it kept, and the
+/// last position it covers (the next read starts after it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stretch {
+    pub events: Vec<RecordedEvent>,
+    pub through: Position,
+}
+
+/// The end of a stretch that starts after `after`: `window` positions on, or the head.
+pub(crate) fn stretch_end(after: Position, window: u64, head: Position) -> Position {
+    head.min(after.saturating_add(window.max(1))).max(after)
+}
+
 /// Events from the global log in position order. After yielding an error the stream ends:
 /// resubscribe from the last position you processed.
 pub type EventStream = BoxStream<'static, Result<RecordedEvent, StoreError>>;
@@ -91,6 +104,13 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Up to `limit` events with `position > after`, in position order, never skipping one.
     async fn read_all(&self, after: Position, limit: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// A stretch of the log of at most `window` positions after `after`, ending at the head at
+    /// the latest, with only its events whose type is in `types` (the backend filters them out
+    /// unread, so a reader that handles a few types skips the rest cheaply). Every event of
+    /// those types in (`after`, `through`] is in it, in position order; `through == after` when
+    /// nothing is stored after `after`.
+    async fn read_stretch(&self, after: Position, window: u64, types: &[String]) -> Result<Stretch, StoreError>;
 
     /// Every event with `position > after`: first those already stored (catch-up), then each new
     /// commit as it happens (live), woken by the backend's commit signal and polling as a fallback.

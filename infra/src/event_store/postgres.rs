@@ -21,7 +21,7 @@ use super::import::{ImportError, ImportResult, ImportedEvent};
 use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, GroupOutcome, StoreSnapshot};
 use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
-use super::{EventStore, EventStream};
+use super::{stretch_end, EventStore, EventStream, Stretch};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use events::{Category, EventId, Position, RecordedEvent, StreamId, StreamVersion};
@@ -116,6 +116,25 @@ impl EventStore for PostgresEventStore {
         let rows: Vec<EventRow> =
             sqlx::query_as(&sql).bind(to_i64(after)).bind(to_i64(limit as u64)).fetch_all(&self.inner.pool).await?;
         rows.into_iter().map(EventRow::into_recorded).collect()
+    }
+
+    async fn read_stretch(&self, after: Position, window: u64, types: &[String]) -> Result<Stretch, StoreError> {
+        // Every position up to the head is committed, so reading up to it never skips an event.
+        let through = stretch_end(after, window, self.head().await?);
+        if through == after {
+            return Ok(Stretch { events: Vec::new(), through });
+        }
+        let sql = format!(
+            "{SELECT_EVENTS} WHERE position > $1 AND position <= $2 AND event_type = ANY($3) ORDER BY position"
+        );
+        let rows: Vec<EventRow> = sqlx::query_as(&sql)
+            .bind(to_i64(after))
+            .bind(to_i64(through))
+            .bind(types)
+            .fetch_all(&self.inner.pool)
+            .await?;
+        let events = rows.into_iter().map(EventRow::into_recorded).collect::<Result<_, _>>()?;
+        Ok(Stretch { events, through })
     }
 
     fn subscribe_all(&self, after: Position) -> EventStream {

@@ -13,7 +13,7 @@ use super::import::{ImportError, ImportResult, ImportedEvent};
 use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, GroupOutcome, StoreSnapshot};
 use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
-use super::{EventStore, EventStream};
+use super::{stretch_end, EventStore, EventStream, Stretch};
 use async_trait::async_trait;
 use events::{Category, EventId, Position, RecordedEvent, StreamId, StreamVersion};
 use sqlx::sqlite::{
@@ -116,6 +116,27 @@ impl EventStore for SqliteEventStore {
         let rows: Vec<EventRow> =
             sqlx::query_as(&sql).bind(to_i64(after)).bind(to_i64(limit as u64)).fetch_all(&self.inner.readers).await?;
         rows.into_iter().map(EventRow::into_recorded).collect()
+    }
+
+    async fn read_stretch(&self, after: Position, window: u64, types: &[String]) -> Result<Stretch, StoreError> {
+        // Every position up to the head is committed, so reading up to it never skips an event.
+        let through = stretch_end(after, window, self.head().await?);
+        if through == after {
+            return Ok(Stretch { events: Vec::new(), through });
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} FROM folio_events WHERE position > ? AND position <= ? \
+             AND event_type IN (SELECT value FROM json_each(?)) ORDER BY position"
+        );
+        let types = serde_json::Value::from(types.to_vec()).to_string();
+        let rows: Vec<EventRow> = sqlx::query_as(&sql)
+            .bind(to_i64(after))
+            .bind(to_i64(through))
+            .bind(types)
+            .fetch_all(&self.inner.readers)
+            .await?;
+        let events = rows.into_iter().map(EventRow::into_recorded).collect::<Result<_, _>>()?;
+        Ok(Stretch { events, through })
     }
 
     fn subscribe_all(&self, after: Position) -> EventStream {

@@ -37,6 +37,7 @@ contract_for_every_backend!(
     the_same_id_with_other_content_is_refused_and_writes_nothing,
     no_stream_and_any_and_empty_appends,
     read_stream_and_read_all_page_in_order,
+    read_stretch_keeps_only_the_asked_types_and_ends_at_the_window_or_the_head,
     a_one_mebibyte_event_round_trips,
     unicode_round_trips_exactly,
     a_ten_thousand_event_stream,

@@ -14,6 +14,7 @@
 pub mod item;
 mod postgres;
 pub mod render;
+pub mod search_vector;
 mod sqlite;
 mod store;
 
@@ -61,6 +62,10 @@ impl Projection for ContentProjection {
                 | "ContentScheduled"
                 | "ContentArchived"
         )
+    }
+
+    fn deferred_indexes(&self) -> &'static [&'static str] {
+        &["content_items_search_idx"]
     }
 
     async fn apply(&self, tx: &mut ReadTx, events: &[Decoded]) -> Result<Applied, ApplyError> {

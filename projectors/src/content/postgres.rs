@@ -2,6 +2,7 @@
 
 use super::item::{status_from_str, Item};
 use super::render::Rendered;
+use super::search_vector::tsvector_text;
 use super::store::{parse_definition, parse_fields, ContentStore, TypeRow};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -149,13 +150,12 @@ async fn write_items(tx: &mut Transaction<'static, Postgres>, items: &[(Item, Re
         "INSERT INTO content_items (id, type, slug, status, version, position, created_at, updated_at, published_at, \
                                     publish_at, archived_at, fields, embed, document, search) \
          SELECT u.id, u.type, u.slug, u.status, u.version, u.position, u.created_at, u.updated_at, u.published_at, \
-                u.publish_at, u.archived_at, u.fields, u.embed, u.document, \
-                setweight(to_tsvector('simple', u.title), 'A') || setweight(to_tsvector('simple', u.body), 'B') \
+                u.publish_at, u.archived_at, u.fields, u.embed, u.document, u.search::tsvector \
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::timestamptz[], \
                      $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[], \
-                     $13::text[], $14::text[], $15::text[], $16::text[]) \
+                     $13::text[], $14::text[], $15::text[]) \
               AS u(id, type, slug, status, version, position, created_at, updated_at, published_at, publish_at, \
-                   archived_at, fields, embed, document, title, body) \
+                   archived_at, fields, embed, document, search) \
          ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, slug = EXCLUDED.slug, status = EXCLUDED.status, \
            version = EXCLUDED.version, position = EXCLUDED.position, created_at = EXCLUDED.created_at, \
            updated_at = EXCLUDED.updated_at, published_at = EXCLUDED.published_at, \
@@ -176,8 +176,7 @@ async fn write_items(tx: &mut Transaction<'static, Postgres>, items: &[(Item, Re
     .bind(fields)
     .bind(column(&|_, r| r.embed.clone()))
     .bind(column(&|_, r| r.document.clone()))
-    .bind(column(&|_, r| r.title_text.clone()))
-    .bind(column(&|_, r| r.body_text.clone()))
+    .bind(column(&|_, r| tsvector_text(&r.title_text, &r.body_text)))
     .execute(&mut **tx)
     .await?;
     Ok(())

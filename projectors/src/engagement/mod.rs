@@ -50,6 +50,10 @@ impl Projection for EngagementProjection {
         )
     }
 
+    fn deferred_indexes(&self) -> &'static [&'static str] {
+        &["user_items_history_idx"]
+    }
+
     async fn apply(&self, tx: &mut ReadTx, events: &[Decoded]) -> Result<Applied, ApplyError> {
         let delta = fold(events);
         match tx {

@@ -4,6 +4,8 @@
 //! - [`JetStreamFeed`] pulls from a durable JetStream consumer (cluster profile), repairing any
 //!   gap from the store, which stays the source of truth.
 //!
+//! - [`TypedFeed`] reads only the event types one projection handles, the store skipping the
+//!   rest (every rebuild: each projection at its own pace).
 //! - [`SharedLog`] reads the store once for several projections in one process and hands each
 //!   only the events it handles (embedded profile and catch-up: one read, one parse).
 //!
@@ -16,10 +18,12 @@
 mod jetstream;
 mod shared;
 mod store;
+mod typed;
 
 pub use jetstream::JetStreamFeed;
 pub use shared::{SharedFeed, SharedLog};
 pub use store::StoreFeed;
+pub use typed::TypedFeed;
 
 use async_trait::async_trait;
 use events::{Position, RecordedEvent};

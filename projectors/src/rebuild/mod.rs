@@ -3,6 +3,13 @@
 //! then swapped in atomically.
 //!
 //! Rules:
+//! - The next version is built from the store through a [`TypedFeed`]: only the event types
+//!   the projection handles, at its own pace, so several rebuilds in one process overlap instead
+//!   of moving in step with the slowest.
+//! - PostgreSQL: the next version is built without the projection's
+//!   [`Projection::deferred_indexes`]; they are built in bulk once it has caught up, before the
+//!   switch (the dropped definitions are recorded in the next schema, so a resumed rebuild knows
+//!   them).
 //! - The next version lives apart (PostgreSQL: the schema `folio_rebuild_<projection>` with the
 //!   whole read-model schema migrated in it; SQLite: the file `<read file>.rebuild-<projection>`),
 //!   with its own checkpoint, so a rebuild that crashed resumes where it committed.
@@ -18,7 +25,7 @@ mod postgres;
 pub mod reset;
 mod sqlite;
 
-use crate::feed::StoreFeed;
+use crate::feed::TypedFeed;
 use crate::read_store::ReadStore;
 use crate::{Projection, Runner, RunnerConfig, RunnerError};
 use events::Position;
@@ -74,19 +81,15 @@ impl Rebuild {
         restart: bool,
     ) -> Result<Self, RunnerError> {
         let (next, location) = match live {
-            ReadStore::Postgres(pool) => postgres::open(pool, projection.name(), restart).await?,
+            ReadStore::Postgres(pool) => {
+                postgres::open(pool, projection.name(), projection.deferred_indexes(), restart).await?
+            }
             ReadStore::Sqlite(pool) => sqlite::open(pool, projection.name(), restart).await?,
         };
-        let feed = Box::new(StoreFeed::new(store.clone()));
+        let feed = Box::new(TypedFeed::new(store.clone(), projection.as_ref()));
         let runner = Runner::new(projection.clone(), next.clone(), feed, None, config).await?;
         live.set_state(projection.name(), REBUILDING).await?;
         Ok(Self { projection, store, live: live.clone(), next, runner, location })
-    }
-
-    /// Reads the log through `feed` from now on: several rebuilds share one read of the log
-    /// ([`crate::feed::SharedLog`], started at the lowest of their checkpoints).
-    pub fn replace_feed(&mut self, feed: Box<dyn crate::Feed>) {
-        self.runner.replace_feed(feed);
     }
 
     pub fn projection(&self) -> &Arc<dyn Projection> {
@@ -125,6 +128,10 @@ impl Rebuild {
     /// Catches up once more, then swaps the next version in (see the module rules). With
     /// `drop_old`, the previous version is dropped after the commit.
     pub async fn switch(mut self, drop_old: bool) -> Result<Switched, RunnerError> {
+        if let (ReadStore::Postgres(live), Location::Schema(schema)) = (&self.live, &self.location) {
+            // Built before the final catch-up, so the switch waits only for what arrived meanwhile.
+            postgres::restore_indexes(live, schema).await?;
+        }
         self.catch_up(u64::MAX, |_, _| {}).await?;
         let name = self.projection.name();
         let position = self.runner.checkpoint();

@@ -11,14 +11,78 @@ fn schema_of(projection: &str) -> String {
     format!("folio_rebuild_{projection}")
 }
 
-pub async fn open(live: &PgPool, projection: &str, restart: bool) -> Result<(ReadStore, Location), RunnerError> {
+pub async fn open(
+    live: &PgPool,
+    projection: &str,
+    deferred: &[&str],
+    restart: bool,
+) -> Result<(ReadStore, Location), RunnerError> {
     let schema = schema_of(projection);
     if restart {
         sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(live).await?;
     }
     let options = (*live.connect_options()).clone().application_name("folio-rebuild");
     let next = ReadStore::postgres_in_schema(options, 4, &schema).await?;
+    defer_indexes(live, &schema, deferred).await?;
     Ok((next, Location::Schema(schema)))
+}
+
+/// The next version's table of indexes dropped until it has caught up, with their definitions.
+const DEFERRED: &str = "folio_deferred_indexes";
+
+/// Drops the indexes `names` from the next version in `schema`, keeping their definitions for
+/// [`restore_indexes`]. Idempotent: a resumed rebuild finds them dropped and recorded.
+async fn defer_indexes(live: &PgPool, schema: &str, names: &[&str]) -> Result<(), sqlx::Error> {
+    let mut tx = live.begin().await?;
+    sqlx::query(&format!(
+        "CREATE TABLE IF NOT EXISTS {schema}.{DEFERRED} (name text PRIMARY KEY, definition text NOT NULL)"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    for name in names {
+        let definition: Option<String> = sqlx::query_scalar(
+            "SELECT pg_get_indexdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('i', 'I')",
+        )
+        .bind(schema)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(definition) = definition else { continue };
+        // A partitioned table's index is defined `ON ONLY` the parent; created plainly, it is
+        // built on every partition too, as the migration built it.
+        let definition = definition.replacen(" ON ONLY ", " ON ", 1);
+        sqlx::query(&format!("INSERT INTO {schema}.{DEFERRED} (name, definition) VALUES ($1, $2)"))
+            .bind(name)
+            .bind(definition)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!("DROP INDEX {schema}.{name}")).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+/// Builds the indexes [`defer_indexes`] dropped from the next version in `schema`, each in its
+/// own transaction (a crash in between leaves the rest recorded for the resumed rebuild).
+pub async fn restore_indexes(live: &PgPool, schema: &str) -> Result<(), sqlx::Error> {
+    let recorded: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(format!("{schema}.{DEFERRED}"))
+        .fetch_one(live)
+        .await?;
+    if !recorded {
+        return Ok(());
+    }
+    let deferred: Vec<(String, String)> =
+        sqlx::query_as(&format!("SELECT name, definition FROM {schema}.{DEFERRED} ORDER BY name"))
+            .fetch_all(live)
+            .await?;
+    for (name, definition) in deferred {
+        let mut tx = live.begin().await?;
+        sqlx::query(&definition).execute(&mut *tx).await?;
+        sqlx::query(&format!("DELETE FROM {schema}.{DEFERRED} WHERE name = $1")).bind(name).execute(&mut *tx).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 /// The tables to move: those of the projection that exist in `schema`, with their partitions.

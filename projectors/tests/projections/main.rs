@@ -11,9 +11,17 @@ mod faults;
 mod fixture;
 mod rebuilds;
 mod replays;
+mod search_vector;
 mod world;
 
 use fixture::Fixture;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_vector_equals_postgres_own_for_plain_text() {
+    let fixture = Fixture::postgres().await;
+    search_vector::the_search_vector_equals_postgres_own_for_plain_text(&fixture).await;
+    fixture.cleanup().await;
+}
 
 macro_rules! on_every_backend {
     ($($module:ident :: $case:ident),* $(,)?) => {

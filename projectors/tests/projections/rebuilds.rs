@@ -41,6 +41,24 @@ fn live_runners(f: &Fixture) -> (tokio::sync::watch::Sender<bool>, Vec<tokio::ta
     (stop, tasks)
 }
 
+/// The indexes a PostgreSQL rebuild defers are back on the live tables after its switch.
+async fn assert_deferred_indexes_are_live(f: &Fixture) {
+    let projectors::ReadStore::Postgres(pool) = &f.read else { return };
+    for projection in all_projections() {
+        for index in projection.deferred_indexes() {
+            let valid: Option<bool> = sqlx::query_scalar(
+                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'folio_read' AND c.relname = $1",
+            )
+            .bind(index)
+            .fetch_optional(pool)
+            .await
+            .unwrap();
+            assert_eq!(valid, Some(true), "{index} is live and valid after the switch");
+        }
+    }
+}
+
 async fn assert_equal_to_a_clean_rebuild(f: &Fixture) {
     f.drain().await;
     let clean = f.another_read_store().await;
@@ -71,6 +89,7 @@ pub async fn a_rebuild_beside_the_live_projection_switches_in_equal_to_a_clean_r
         task.await.unwrap();
     }
     assert_equal_to_a_clean_rebuild(f).await;
+    assert_deferred_indexes_are_live(f).await;
     assert_eq!(dump::counters(&f.read).await.as_array().unwrap().len(), 150);
     if let projectors::ReadStore::Postgres(pool) = &f.read {
         let leftovers: i64 = sqlx::query_scalar(
@@ -103,6 +122,14 @@ pub async fn a_rebuild_that_crashed_resumes_where_it_committed(f: &Fixture) {
     }
     let reached = first.checkpoint();
     drop(first);
+    if let projectors::ReadStore::Postgres(pool) = &f.read {
+        let deferred: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM folio_rebuild_content.folio_deferred_indexes ORDER BY name")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        assert_eq!(deferred, vec!["content_items_search_idx"], "the next version is built without it");
+    }
     let head = f.store.head().await.unwrap();
     assert!(reached > 0 && reached < head, "the crash fell mid-rebuild ({reached} of {head})");
     let mut resumed = Rebuild::open(f.store.clone(), &f.read, content(), config, false).await.unwrap();
@@ -110,6 +137,7 @@ pub async fn a_rebuild_that_crashed_resumes_where_it_committed(f: &Fixture) {
     resumed.catch_up(1000, |_, _| {}).await.unwrap();
     let switched = resumed.switch(false).await.unwrap();
     assert_eq!(switched.position, head);
+    assert_deferred_indexes_are_live(f).await;
     if matches!(f.read, projectors::ReadStore::Postgres(_)) {
         assert!(switched.old.unwrap().starts_with("folio_old_content_"), "kept without --drop-old");
     }

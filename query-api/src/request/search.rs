@@ -1,6 +1,7 @@
-//! Full-text search input. The words are cut out here, the same way for both profiles, so the
-//! database only ever sees plain alphanumeric words: PostgreSQL gets `w1 & w2` for
-//! `to_tsquery('simple', ..)`, SQLite FTS5 gets `"w1" "w2"`. Every word must match (AND); no
+//! Full-text search input. The words are cut out here ([`events::search::words`], as the content
+//! projection cuts the documents' words), the same way for both profiles, so the database only
+//! ever sees plain alphanumeric words: PostgreSQL gets the tsquery `'w1' & 'w2'` (no text parser
+//! of its own in between), SQLite FTS5 gets `"w1" "w2"`. Every word must match (AND); no
 //! stemming on either side.
 
 use crate::error::BadInput;
@@ -10,10 +11,8 @@ pub const MAX_WORDS: usize = 16;
 /// The lowercase words of a search, in order, without repeats.
 pub fn words(q: &str) -> Result<Vec<String>, BadInput> {
     let mut words: Vec<String> = Vec::new();
-    for word in q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-        // Lowercasing may add marks (e.g. a dotted capital I); keep letters and digits only.
-        let word: String = word.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
-        if !word.is_empty() && !words.contains(&word) {
+    for word in events::search::words(q) {
+        if !words.contains(&word) {
             words.push(word);
         }
     }
@@ -26,8 +25,10 @@ pub fn words(q: &str) -> Result<Vec<String>, BadInput> {
     Ok(words)
 }
 
+/// tsquery input text: each word quoted (words are letters and digits only, so the quotes need
+/// no escaping), all of them required.
 pub fn postgres_query(words: &[String]) -> String {
-    words.join(" & ")
+    words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(" & ")
 }
 
 pub fn sqlite_query(words: &[String]) -> String {

@@ -141,9 +141,9 @@ fn key_expr(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>) {
             Dialect::Sqlite => sql.push("m.rank"),
             Dialect::Postgres => {
                 let words = plan.search.as_deref().unwrap_or_default();
-                sql.push("ts_rank(ci.search, to_tsquery('simple', ")
+                sql.push("ts_rank(ci.search, ")
                     .bind(Arg::Text(search::postgres_query(words)))
-                    .push("))::float8")
+                    .push("::tsquery)::float8")
             }
         },
     };
@@ -247,7 +247,7 @@ fn from_where(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>) {
         }
     }
     if let (Dialect::Postgres, Some(words)) = (sql.dialect, &plan.search) {
-        sql.push(" AND ci.search @@ to_tsquery('simple', ").bind(Arg::Text(search::postgres_query(words))).push(")");
+        sql.push(" AND ci.search @@ ").bind(Arg::Text(search::postgres_query(words))).push("::tsquery");
     }
     for (i, condition) in plan.conditions.iter().enumerate() {
         if Some(i) != consumed {
