@@ -136,7 +136,9 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
                 })
                 .await;
             bar.finish();
-            caught_up.map(|_| rebuild)
+            caught_up?;
+            rebuild.build_deferred_indexes().await?;
+            Ok::<_, projectors::RunnerError>(rebuild)
         }));
     }
     let mut built = Vec::with_capacity(tasks.len());

@@ -36,7 +36,9 @@ impl std::fmt::Debug for TypedFeed {
 }
 
 impl TypedFeed {
-    /// A feed of the event types `projection` handles.
+    /// A feed of the event types `projection` handles, among those Folio knows
+    /// (`DomainEvent::TYPES`): an unknown type it would accept is skipped here, where a
+    /// [`super::StoreFeed`] would hand it over to be parked as undecodable.
     pub fn new(store: Arc<dyn EventStore>, projection: &dyn Projection) -> Self {
         let types: Vec<String> = DomainEvent::TYPES
             .iter()

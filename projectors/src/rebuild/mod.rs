@@ -125,13 +125,21 @@ impl Rebuild {
         }
     }
 
+    /// Builds the indexes the next version was built without (PostgreSQL), once it has caught
+    /// up; [`Rebuild::switch`] does it if this was not called. Several rebuilds call it as each
+    /// catches up, so one's index build overlaps the others' catch-up.
+    pub async fn build_deferred_indexes(&self) -> Result<(), RunnerError> {
+        if let (ReadStore::Postgres(live), Location::Schema(schema)) = (&self.live, &self.location) {
+            postgres::restore_indexes(live, schema).await?;
+        }
+        Ok(())
+    }
+
     /// Catches up once more, then swaps the next version in (see the module rules). With
     /// `drop_old`, the previous version is dropped after the commit.
     pub async fn switch(mut self, drop_old: bool) -> Result<Switched, RunnerError> {
-        if let (ReadStore::Postgres(live), Location::Schema(schema)) = (&self.live, &self.location) {
-            // Built before the final catch-up, so the switch waits only for what arrived meanwhile.
-            postgres::restore_indexes(live, schema).await?;
-        }
+        // Built before the final catch-up, so the switch waits only for what arrived meanwhile.
+        self.build_deferred_indexes().await?;
         self.catch_up(u64::MAX, |_, _| {}).await?;
         let name = self.projection.name();
         let position = self.runner.checkpoint();
