@@ -119,8 +119,8 @@ pub struct Rebuilt {
 }
 
 /// Rebuilds every projection with `--drop-old --restart`: all at once in one
-/// `folio projections rebuild all` (`concurrent`: one shared read of the log, as an operator
-/// runs it), or one `folio projections rebuild <p>` after another.
+/// `folio projections rebuild all` (`concurrent`: every projection at once in one process, as
+/// an operator runs it), or one `folio projections rebuild <p>` after another.
 pub async fn rebuild_all(folio: &Path, store: &[String], concurrent: bool) -> Result<(Vec<Rebuilt>, f64), Error> {
     let started = Instant::now();
     let spawn = |projection: &str| -> Result<std::process::Child, Error> {
