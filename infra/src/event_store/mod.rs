@@ -58,11 +58,6 @@ pub struct Stretch {
     pub through: Position,
 }
 
-/// The end of a stretch that starts after `after`: `window` positions on, or the head.
-pub(crate) fn stretch_end(after: Position, window: u64, head: Position) -> Position {
-    head.min(after.saturating_add(window.max(1))).max(after)
-}
-
 /// Events from the global log in position order. After yielding an error the stream ends:
 /// resubscribe from the last position you processed.
 pub type EventStream = BoxStream<'static, Result<RecordedEvent, StoreError>>;
@@ -110,7 +105,24 @@ pub trait EventStore: Send + Sync + 'static {
     /// unread, so a reader that handles a few types skips the rest cheaply). Every event of
     /// those types in (`after`, `through`] is in it, in position order; `through == after` when
     /// nothing is stored after `after`.
-    async fn read_stretch(&self, after: Position, window: u64, types: &[String]) -> Result<Stretch, StoreError>;
+    async fn read_stretch(&self, after: Position, window: u64, types: &[String]) -> Result<Stretch, StoreError> {
+        // Every position up to the head is committed, so reading up to it never skips an event.
+        let through = self.head().await?.min(after.saturating_add(window.max(1))).max(after);
+        if through == after {
+            return Ok(Stretch { events: Vec::new(), through });
+        }
+        let events = self.read_types_between(after, through, types).await?;
+        Ok(Stretch { events, through })
+    }
+
+    /// Every stored event with `after < position <= through` whose type is in `types`, in
+    /// position order. Callers pass a `through` no later than the head ([`Self::read_stretch`]).
+    async fn read_types_between(
+        &self,
+        after: Position,
+        through: Position,
+        types: &[String],
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// Every event with `position > after`: first those already stored (catch-up), then each new
     /// commit as it happens (live), woken by the backend's commit signal and polling as a fallback.

@@ -13,7 +13,7 @@ use super::import::{ImportError, ImportResult, ImportedEvent};
 use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, GroupOutcome, StoreSnapshot};
 use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
-use super::{stretch_end, EventStore, EventStream, Stretch};
+use super::{EventStore, EventStream};
 use async_trait::async_trait;
 use events::{Category, EventId, Position, RecordedEvent, StreamId, StreamVersion};
 use sqlx::sqlite::{
@@ -118,12 +118,12 @@ impl EventStore for SqliteEventStore {
         rows.into_iter().map(EventRow::into_recorded).collect()
     }
 
-    async fn read_stretch(&self, after: Position, window: u64, types: &[String]) -> Result<Stretch, StoreError> {
-        // Every position up to the head is committed, so reading up to it never skips an event.
-        let through = stretch_end(after, window, self.head().await?);
-        if through == after {
-            return Ok(Stretch { events: Vec::new(), through });
-        }
+    async fn read_types_between(
+        &self,
+        after: Position,
+        through: Position,
+        types: &[String],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM folio_events WHERE position > ? AND position <= ? \
              AND event_type IN (SELECT value FROM json_each(?)) ORDER BY position"
@@ -135,8 +135,7 @@ impl EventStore for SqliteEventStore {
             .bind(types)
             .fetch_all(&self.inner.readers)
             .await?;
-        let events = rows.into_iter().map(EventRow::into_recorded).collect::<Result<_, _>>()?;
-        Ok(Stretch { events, through })
+        rows.into_iter().map(EventRow::into_recorded).collect()
     }
 
     fn subscribe_all(&self, after: Position) -> EventStream {

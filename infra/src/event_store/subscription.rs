@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-const PAGE: usize = 5000;
+const PAGE: usize = 1000;
 
 /// How a backend tells subscribers that something may have been committed.
 #[async_trait]

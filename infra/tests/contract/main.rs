@@ -6,6 +6,7 @@ mod cases;
 mod fixture;
 mod import_cases;
 mod ordering;
+mod stretch_cases;
 
 use fixture::Fixture;
 

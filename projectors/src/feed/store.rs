@@ -37,7 +37,7 @@ impl StoreFeed {
 
 /// Events read ahead of the runner, so reading and decoding the next page overlaps applying
 /// this one (the catch-up pipeline).
-const READ_AHEAD: usize = 65536;
+const READ_AHEAD: usize = 8192;
 
 /// The reading task ends as soon as the returned stream is dropped, even while the source waits
 /// for new events: a live subscription holds a pooled connection (PostgreSQL's LISTEN), and a

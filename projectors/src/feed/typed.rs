@@ -49,16 +49,15 @@ impl TypedFeed {
         Self { store, types: types.into(), ahead: None, pending: None }
     }
 
-    /// The receiver of stretches after `after`, (re)starting the reader if it is elsewhere.
-    fn reader_at(&mut self, after: Position, window: u64) -> &mut mpsc::Receiver<Result<Stretch, StoreError>> {
+    /// Makes sure the reader continues after `after`; if it is elsewhere (the runner's checkpoint
+    /// moved), it is replaced and whatever it had read is dropped, a pending stretch included.
+    fn read_from(&mut self, after: Position, window: u64) {
         if self.ahead.as_ref().is_none_or(|(at, _)| *at != after) {
             self.pending = None;
             let (sender, receiver) = mpsc::channel(AHEAD);
             tokio::spawn(read_ahead(self.store.clone(), self.types.clone(), after, window, sender));
             self.ahead = Some((after, receiver));
         }
-        let (_, receiver) = self.ahead.get_or_insert_with(|| (after, mpsc::channel(1).1));
-        receiver
     }
 }
 
@@ -102,14 +101,14 @@ impl Feed for TypedFeed {
     /// before the head was full, and one that ends at the head is all there is.
     async fn next_batch(&mut self, after: Position, max: usize, _linger: Duration) -> Result<Batch, FeedError> {
         let window = max.max(1) as u64;
+        self.read_from(after, window);
         let mut batch = Batch { events: Vec::new(), through: after };
         loop {
-            let pending = self.pending.take();
-            let receiver = self.reader_at(after, window);
-            let next = match pending {
-                Some(stretch) => Some(Ok(stretch)),
-                None if batch.through > after => receiver.try_recv().ok(),
-                None => receiver.recv().await,
+            let next = match (self.pending.take(), self.ahead.as_mut()) {
+                (Some(stretch), _) => Some(Ok(stretch)),
+                (None, Some((_, receiver))) if batch.through > after => receiver.try_recv().ok(),
+                (None, Some((_, receiver))) => receiver.recv().await,
+                (None, None) => None,
             };
             let stretch = match next {
                 Some(Ok(stretch)) => stretch,

@@ -12,6 +12,7 @@ mod fixture;
 mod rebuilds;
 mod replays;
 mod search_vector;
+mod typed_feed;
 mod world;
 
 use fixture::Fixture;
@@ -71,4 +72,5 @@ on_every_backend!(
     rebuilds::a_reset_projection_applies_the_log_again_and_ends_equal,
     replays::a_replay_recomputes_the_rows_its_range_is_about_and_a_second_changes_nothing,
     replays::a_replay_under_live_traffic_ends_equal_to_a_clean_rebuild,
+    typed_feed::a_typed_feed_hands_out_its_types_and_follows_a_moved_checkpoint,
 );
