@@ -141,6 +141,7 @@ pub fn collect(dir: &Path) -> (Vec<Row>, Value) {
     let mut rows = Vec::new();
     let mut raw = serde_json::Map::new();
     imports(dir, &mut rows, &mut raw);
+    projections_of_seed(dir, &mut rows, &mut raw);
     appends(dir, &mut rows, &mut raw);
     http(dir, &mut rows, &mut raw);
     visibility(dir, &mut rows, &mut raw);
@@ -170,6 +171,26 @@ fn imports(dir: &Path, rows: &mut Vec<Row>, raw: &mut serde_json::Map<String, Va
         let row = if target.is_empty() { row } else { row.target(target, |r| r.folio.unwrap_or(0.0) >= 200_000.0) };
         rows.push(row);
         raw.insert(format!("import-{profile}"), v);
+    }
+}
+
+/// `scripts/bench` step 2b: the projection of a store the run has just seeded, with no reads
+/// (absent when the store was seeded by an earlier run).
+fn projections_of_seed(dir: &Path, rows: &mut Vec<Row>, raw: &mut serde_json::Map<String, Value>) {
+    let workload = "projection of the seeded data (rebuild all, no reads)";
+    for profile in PROFILES {
+        let Some(v) = read(dir, &format!("project-{profile}.json")) else {
+            rows.push(Row::not_measured(workload, profile, "/s", ""));
+            continue;
+        };
+        let mut row = Row::new(workload, profile, "/s");
+        row.folio = v["events"].as_f64().zip(v["seconds"].as_f64()).map(|(e, s)| e / s.max(1.0));
+        rows.push(if profile == "postgres" {
+            row.target("≥ 50,000 events/s", |r| r.folio.unwrap_or(0.0) >= 50_000.0)
+        } else {
+            row
+        });
+        raw.insert(format!("project-{profile}"), v);
     }
 }
 
