@@ -137,7 +137,7 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
                 .await;
             bar.finish();
             caught_up?;
-            rebuild.build_deferred_indexes().await?;
+            rebuild.finish_bulk_work().await?;
             Ok::<_, projectors::RunnerError>(rebuild)
         }));
     }

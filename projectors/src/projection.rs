@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use events::{DomainEvent, EventId, Position, RecordedEvent, StreamVersion};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// An event a projection handles, decoded (and upcast) from its stored form.
@@ -83,6 +84,22 @@ pub trait Projection: Send + Sync + 'static {
     /// index over the search vectors most of all).
     fn deferred_indexes(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// The variant a rebuild applies the log with until its next version has caught up, when
+    /// one exists: it leaves out work that [`Projection::complete_bulk_build`] then does in one
+    /// statement over the rows built (engagement: views are counted from `user_items` at the
+    /// end instead of one counter upsert per view). Rule: applying any prefix of the log with
+    /// the variant to empty tables, then `complete_bulk_build` once, then the rest of the log
+    /// with `self`, gives exactly the rows that applying the whole log with `self` gives.
+    fn bulk_build(&self) -> Option<Arc<dyn Projection>> {
+        None
+    }
+
+    /// Does, inside `tx`, the work that [`Projection::bulk_build`]'s variant left out of every
+    /// batch applied so far. Called once per rebuild, when the variant has caught up.
+    async fn complete_bulk_build(&self, _tx: &mut ReadTx) -> Result<(), ApplyError> {
+        Ok(())
     }
 
     async fn apply(&self, tx: &mut ReadTx, events: &[Decoded]) -> Result<Applied, ApplyError>;

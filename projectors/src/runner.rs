@@ -140,6 +140,13 @@ impl Runner {
         self.feed = tokio::sync::Mutex::new(feed);
     }
 
+    /// Applies with `projection` from now on: a rebuild's bulk variant gives way to the
+    /// projection itself. Rule: the same name and the same event types.
+    pub fn replace_projection(&mut self, projection: Arc<dyn Projection>) {
+        debug_assert_eq!(projection.name(), self.projection.name());
+        self.projection = projection;
+    }
+
     /// Processes what the feed has until the checkpoint reaches `target` (tests and tools drain
     /// work with this instead of sleeping). Returns the checkpoint.
     pub async fn run_until(&mut self, target: Position) -> Result<Position, RunnerError> {

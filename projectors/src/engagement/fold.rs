@@ -33,12 +33,27 @@ pub struct EngagementDelta {
     pub users: BTreeMap<(String, Uuid), UserItemDelta>,
 }
 
+/// Whether a fold adds views to the items' counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewCounts {
+    Counted,
+    /// Left to a rebuild's bulk completion, which sums `user_items.views` per item (the views a
+    /// fold adds to each (user, item) row add up to exactly what it would add to the counter).
+    Deferred,
+}
+
 pub fn fold(events: &[Decoded]) -> EngagementDelta {
+    fold_with(events, ViewCounts::Counted)
+}
+
+pub fn fold_with(events: &[Decoded], views: ViewCounts) -> EngagementDelta {
     let mut delta = EngagementDelta::default();
     for decoded in events {
         match &decoded.event {
             DomainEvent::ContentViewed(e) => {
-                delta.counters.entry(e.content_id.0).or_default().views += 1;
+                if views == ViewCounts::Counted {
+                    delta.counters.entry(e.content_id.0).or_default().views += 1;
+                }
                 let row = delta.users.entry((e.user.to_string(), e.content_id.0)).or_default();
                 row.first_viewed_at = Some(row.first_viewed_at.map_or(e.at, |t| t.min(e.at)));
                 row.last_viewed_at = Some(row.last_viewed_at.map_or(e.at, |t| t.max(e.at)));

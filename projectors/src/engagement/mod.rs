@@ -7,11 +7,13 @@
 //! Likes and bookmarks toggle exactly once per change on the command side (their own streams,
 //! checked versions), so a like event is always a real change and +1/-1 is exact.
 
+mod bulk;
 mod fold;
 mod postgres;
 mod sqlite;
 
-pub use fold::{fold, CounterDelta, EngagementDelta, UserItemDelta};
+pub use bulk::EngagementWithoutViewCounts;
+pub use fold::{fold, fold_with, CounterDelta, EngagementDelta, UserItemDelta, ViewCounts};
 
 use crate::error::ApplyError;
 use crate::projection::{Applied, Decoded, Projection};
@@ -20,6 +22,7 @@ use crate::replay::{delete_by_uuid, uuids, Subject};
 use async_trait::async_trait;
 use events::DomainEvent;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 pub const NAME: &str = "engagement";
 
@@ -54,17 +57,22 @@ impl Projection for EngagementProjection {
         &["user_items_history_idx"]
     }
 
-    async fn apply(&self, tx: &mut ReadTx, events: &[Decoded]) -> Result<Applied, ApplyError> {
-        let delta = fold(events);
+    /// 20M views are 20M counter upserts (about a third of a full rebuild's work); summed from
+    /// `user_items` once at the end, they are one aggregate.
+    fn bulk_build(&self) -> Option<Arc<dyn Projection>> {
+        Some(Arc::new(EngagementWithoutViewCounts))
+    }
+
+    async fn complete_bulk_build(&self, tx: &mut ReadTx) -> Result<(), ApplyError> {
         match tx {
-            ReadTx::Postgres(tx) => postgres::write(tx, &delta).await?,
-            ReadTx::Sqlite(tx) => sqlite::write(tx, &delta).await?,
+            ReadTx::Postgres(tx) => postgres::count_views(tx).await?,
+            ReadTx::Sqlite(tx) => sqlite::count_views(tx).await?,
         }
-        Ok(Applied {
-            counters: delta.counters.keys().copied().collect(),
-            users: delta.users.keys().map(|(user, _)| user.clone()).collect(),
-            ..Applied::default()
-        })
+        Ok(())
+    }
+
+    async fn apply(&self, tx: &mut ReadTx, events: &[Decoded]) -> Result<Applied, ApplyError> {
+        write(tx, fold(events)).await
     }
 
     /// Counters sum over every user, so the subject of an engagement event is its item: a
@@ -90,4 +98,17 @@ impl Projection for EngagementProjection {
         delete_by_uuid(tx, "user_items", "item_id", &items).await?;
         Ok(())
     }
+}
+
+/// Writes a batch's deltas; what changed, for the change notice.
+async fn write(tx: &mut ReadTx, delta: EngagementDelta) -> Result<Applied, ApplyError> {
+    match tx {
+        ReadTx::Postgres(tx) => postgres::write(tx, &delta).await?,
+        ReadTx::Sqlite(tx) => sqlite::write(tx, &delta).await?,
+    }
+    Ok(Applied {
+        counters: delta.counters.keys().copied().collect(),
+        users: delta.users.keys().map(|(user, _)| user.clone()).collect(),
+        ..Applied::default()
+    })
 }

@@ -94,3 +94,18 @@ async fn write_users(conn: &mut PgConnection, delta: &EngagementDelta) -> Result
     .await?;
     Ok(())
 }
+
+/// Adds to each item's counter the views its `user_items` rows hold (a rebuild's bulk
+/// completion: the rows were built without counting views).
+pub async fn count_views(tx: &mut Transaction<'static, Postgres>) -> Result<(), sqlx::Error> {
+    // One hash aggregate over every row: room for a million items' sums without spilling.
+    sqlx::query("SET LOCAL work_mem = '256MB'").execute(&mut **tx).await?;
+    sqlx::query(
+        "INSERT INTO item_counters (item_id, views) \
+         SELECT item_id, sum(views) FROM user_items GROUP BY item_id HAVING sum(views) > 0 \
+         ON CONFLICT (item_id) DO UPDATE SET views = item_counters.views + EXCLUDED.views",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -48,3 +48,17 @@ pub async fn write(tx: &mut Transaction<'static, Sqlite>, delta: &EngagementDelt
     }
     Ok(())
 }
+
+/// Adds to each item's counter the views its `user_items` rows hold (a rebuild's bulk
+/// completion: the rows were built without counting views).
+pub async fn count_views(tx: &mut Transaction<'static, Sqlite>) -> Result<(), sqlx::Error> {
+    // `WHERE true`: SQLite's documented way to keep an upsert's SELECT unambiguous.
+    sqlx::query(
+        "INSERT INTO item_counters (item_id, views) \
+         SELECT item_id, sum(views) FROM user_items WHERE true GROUP BY item_id HAVING sum(views) > 0 \
+         ON CONFLICT (item_id) DO UPDATE SET views = views + excluded.views",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -10,6 +10,10 @@
 //!   [`Projection::deferred_indexes`]; they are built in bulk once it has caught up, before the
 //!   switch (the dropped definitions are recorded in the next schema, so a resumed rebuild knows
 //!   them).
+//! - A projection with a bulk variant ([`Projection::bulk_build`]) builds its next version with
+//!   the variant until it has caught up, then completes it in one transaction and goes on with
+//!   the projection itself; which of the two built the rows is recorded in the next version, so
+//!   a resumed rebuild never completes twice (see [`bulk`]).
 //! - The next version lives apart (PostgreSQL: the schema `folio_rebuild_<projection>` with the
 //!   whole read-model schema migrated in it; SQLite: the file `<read file>.rebuild-<projection>`),
 //!   with its own checkpoint, so a rebuild that crashed resumes where it committed.
@@ -21,11 +25,13 @@
 //! - Readers never see a half-switched state: PostgreSQL's DDL is transactional, SQLite readers
 //!   keep their snapshot until the commit.
 
+mod bulk;
 mod postgres;
 pub mod reset;
 mod sqlite;
 
 use crate::feed::TypedFeed;
+use bulk::BulkState;
 use crate::read_store::ReadStore;
 use crate::{Projection, Runner, RunnerConfig, RunnerError};
 use events::Position;
@@ -43,6 +49,7 @@ pub struct Rebuild {
     next: ReadStore,
     runner: Runner,
     location: Location,
+    bulk: BulkState,
 }
 
 impl std::fmt::Debug for Rebuild {
@@ -86,10 +93,16 @@ impl Rebuild {
             }
             ReadStore::Sqlite(pool) => sqlite::open(pool, projection.name(), restart).await?,
         };
+        let variant = projection.bulk_build();
+        let bulk = bulk::open(&next, projection.name(), variant.is_some()).await?;
+        let applying = match (bulk, variant) {
+            (BulkState::Building, Some(variant)) => variant,
+            _ => projection.clone(),
+        };
         let feed = Box::new(TypedFeed::new(store.clone(), projection.as_ref()));
-        let runner = Runner::new(projection.clone(), next.clone(), feed, None, config).await?;
+        let runner = Runner::new(applying, next.clone(), feed, None, config).await?;
         live.set_state(projection.name(), REBUILDING).await?;
-        Ok(Self { projection, store, live: live.clone(), next, runner, location })
+        Ok(Self { projection, store, live: live.clone(), next, runner, location, bulk })
     }
 
     pub fn projection(&self) -> &Arc<dyn Projection> {
@@ -125,10 +138,24 @@ impl Rebuild {
         }
     }
 
-    /// Builds the indexes the next version was built without (PostgreSQL), once it has caught
-    /// up; [`Rebuild::switch`] does it if this was not called. Several rebuilds call it as each
-    /// catches up, so one's index build overlaps the others' catch-up.
-    pub async fn build_deferred_indexes(&self) -> Result<(), RunnerError> {
+    /// Once the next version has caught up, does what it was built without: the bulk
+    /// variant's completion (after which the log is applied with the projection itself) and
+    /// the deferred indexes (PostgreSQL). [`Rebuild::switch`] does it if this was not called.
+    /// Several rebuilds call it as each catches up, so one's bulk work overlaps the others'
+    /// catch-up.
+    pub async fn finish_bulk_work(&mut self) -> Result<(), RunnerError> {
+        if self.bulk == BulkState::Building {
+            let name = self.projection.name();
+            let mut tx = self.next.begin().await?;
+            self.projection
+                .complete_bulk_build(&mut tx)
+                .await
+                .map_err(|e| RunnerError::Rebuild(format!("completing the bulk build of {name}: {e}")))?;
+            bulk::mark_completed(&mut tx, name).await?;
+            tx.commit().await?;
+            self.runner.replace_projection(self.projection.clone());
+            self.bulk = BulkState::Off;
+        }
         if let (ReadStore::Postgres(live), Location::Schema(schema)) = (&self.live, &self.location) {
             postgres::restore_indexes(live, schema).await?;
         }
@@ -138,8 +165,8 @@ impl Rebuild {
     /// Catches up once more, then swaps the next version in (see the module rules). With
     /// `drop_old`, the previous version is dropped after the commit.
     pub async fn switch(mut self, drop_old: bool) -> Result<Switched, RunnerError> {
-        // Built before the final catch-up, so the switch waits only for what arrived meanwhile.
-        self.build_deferred_indexes().await?;
+        // Done before the final catch-up, so the switch waits only for what arrived meanwhile.
+        self.finish_bulk_work().await?;
         self.catch_up(u64::MAX, |_, _| {}).await?;
         let name = self.projection.name();
         let position = self.runner.checkpoint();

@@ -69,6 +69,7 @@ on_every_backend!(
     faults::a_dropped_feed_gives_back_its_connection,
     rebuilds::a_rebuild_beside_the_live_projection_switches_in_equal_to_a_clean_rebuild,
     rebuilds::a_rebuild_that_crashed_resumes_where_it_committed,
+    rebuilds::an_engagement_rebuild_counts_views_once_across_crashes,
     rebuilds::a_reset_projection_applies_the_log_again_and_ends_equal,
     replays::a_replay_recomputes_the_rows_its_range_is_about_and_a_second_changes_nothing,
     replays::a_replay_under_live_traffic_ends_equal_to_a_clean_rebuild,

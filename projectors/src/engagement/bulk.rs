@@ -1,0 +1,48 @@
+//! The engagement projection's variant for a rebuild's catch-up ([`Projection::bulk_build`]):
+//! everything as [`EngagementProjection`] does it, except that views are not added to the
+//! items' counters batch by batch; [`EngagementProjection::complete_bulk_build`] sums them
+//! from `user_items` once the rebuild has caught up.
+
+use super::fold::{fold_with, ViewCounts};
+use super::EngagementProjection;
+use crate::error::ApplyError;
+use crate::projection::{Applied, Decoded, Projection};
+use crate::read_store::ReadTx;
+use crate::replay::Subject;
+use async_trait::async_trait;
+use events::DomainEvent;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EngagementWithoutViewCounts;
+
+#[async_trait]
+impl Projection for EngagementWithoutViewCounts {
+    fn name(&self) -> &'static str {
+        EngagementProjection.name()
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        EngagementProjection.tables()
+    }
+
+    fn handles(&self, event_type: &str) -> bool {
+        EngagementProjection.handles(event_type)
+    }
+
+    fn deferred_indexes(&self) -> &'static [&'static str] {
+        EngagementProjection.deferred_indexes()
+    }
+
+    async fn apply(&self, tx: &mut ReadTx, events: &[Decoded]) -> Result<Applied, ApplyError> {
+        super::write(tx, fold_with(events, ViewCounts::Deferred)).await
+    }
+
+    fn subjects(&self, event: &DomainEvent) -> Vec<Subject> {
+        EngagementProjection.subjects(event)
+    }
+
+    async fn forget(&self, tx: &mut ReadTx, subjects: &BTreeSet<Subject>) -> Result<(), ApplyError> {
+        EngagementProjection.forget(tx, subjects).await
+    }
+}
