@@ -32,7 +32,7 @@ struct Args {
 async fn main() -> Result<(), Error> {
     let args = Args::parse();
     let (rows, raw) = rows::collect(&args.dir);
-    let machine = machine::describe(&args.folio, &args.pg_url).await;
+    let machine = machine::describe(&args.folio, &args.pg_url, &args.dir).await;
     let steps = report::steps(&args.dir);
     let summary = report::summary(&args.mode, &args.dir, &rows, raw, machine.clone(), steps.clone());
     std::fs::write(args.dir.join("summary.json"), serde_json::to_string_pretty(&summary)?)?;

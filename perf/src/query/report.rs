@@ -116,7 +116,9 @@ SQLite): the `.plans.md` file beside this one.
 
 /// The machine and versions (the same description `bench-report` records).
 pub async fn environment(args: &Args) -> Value {
-    crate::report::machine::describe(&args.folio, &args.pg_url).await
+    // Under scripts/bench, <out> sits in the results folder that holds the git line it recorded.
+    let dir = args.out.as_deref().and_then(std::path::Path::parent).unwrap_or(std::path::Path::new("."));
+    crate::report::machine::describe(&args.folio, &args.pg_url, dir).await
 }
 
 pub fn write_results(out: &Path, args: &Args, env: &Value, runs: &[ProfileRun], started: &str) -> Result<(), Error> {

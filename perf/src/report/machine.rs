@@ -5,6 +5,11 @@ use sqlx::{Connection, PgConnection, Row};
 use std::path::Path;
 use std::process::Command;
 
+/// A file `scripts/bench` wrote into the results folder, trimmed.
+fn recorded(dir: &Path, file: &str) -> Option<String> {
+    std::fs::read_to_string(dir.join(file)).ok().map(|text| text.trim().to_owned())
+}
+
 fn output(program: &str, args: &[&str]) -> String {
     Command::new(program)
         .args(args)
@@ -24,7 +29,9 @@ fn meminfo_gib() -> f64 {
 }
 
 /// Cores, memory, CPU model; folio, PostgreSQL, pgbench, SQLite, nats-server, rustc versions; git.
-pub async fn describe(folio: &Path, pg_url: &str) -> Value {
+/// The machine and versions; the git line from what `scripts/bench` recorded in `dir` when it
+/// built the binaries, else from the tree as it is now.
+pub async fn describe(folio: &Path, pg_url: &str, dir: &Path) -> Value {
     let postgres = match PgConnection::connect(pg_url).await {
         Ok(mut c) => sqlx::query_scalar::<_, String>("SELECT version()").fetch_one(&mut c).await.unwrap_or_default(),
         Err(e) => format!("({e})"),
@@ -53,8 +60,9 @@ pub async fn describe(folio: &Path, pg_url: &str) -> Value {
         "sqlite": sqlite,
         "nats_server": output("nats-server", &["--version"]),
         "rustc": output("rustc", &["--version"]),
-        "git_head": output("git", &["rev-parse", "HEAD"]),
-        "git_uncommitted": output("git", &["status", "--porcelain", "--untracked-files=no"]),
+        "git_head": recorded(dir, "git-head.txt").unwrap_or_else(|| output("git", &["rev-parse", "HEAD"])),
+        "git_uncommitted": recorded(dir, "git-status.txt")
+            .unwrap_or_else(|| output("git", &["status", "--porcelain", "--untracked-files=no"])),
     })
 }
 

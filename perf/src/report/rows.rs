@@ -318,7 +318,18 @@ fn rebuilds(dir: &Path, rows: &mut Vec<Row>, raw: &mut serde_json::Map<String, V
         let Some(v) = read(dir, &format!("rebuild-{profile}.json")) else {
             let t = if profile == "postgres" { "≥ 50,000 events/s" } else { "" };
             rows.push(Row::not_measured(catchup, profile, "/s", t));
-            rows.push(Row::not_measured(full, profile, "min", "≤ 10 min"));
+            // Without the rebuild under reads, the idle one of step `project` (when this run
+            // seeded the store) is the same command on the same data.
+            let projected = read(dir, &format!("project-{profile}.json"))
+                .and_then(|p| Some((p["events"].as_f64()?, p["seconds"].as_f64()?)));
+            match projected {
+                Some((events, seconds)) if (events - FULL_EVENTS).abs() / FULL_EVENTS < 0.05 => {
+                    let mut row = Row::new(&format!("{full} (step project, no reads)"), profile, "min");
+                    row.folio = Some(seconds / 60.0);
+                    rows.push(row.target("≤ 10 min", |r| r.folio.unwrap_or(f64::INFINITY) <= REBUILD_MINUTES));
+                }
+                _ => rows.push(Row::not_measured(full, profile, "min", "≤ 10 min")),
+            }
             rows.push(Row::not_measured(during, profile, "×", "≤ 2×, 0 errors"));
             continue;
         };

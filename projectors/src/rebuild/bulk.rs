@@ -28,7 +28,8 @@ pub fn decide(recorded: Option<bool>, has_variant: bool, checkpoint: Position) -
     }
 }
 
-const CREATE: &str = "CREATE TABLE IF NOT EXISTS folio_bulk_builds (projection text PRIMARY KEY, completed boolean NOT NULL)";
+const CREATE: &str =
+    "CREATE TABLE IF NOT EXISTS folio_bulk_builds (projection text PRIMARY KEY, completed boolean NOT NULL)";
 const SELECT: &str = "SELECT completed FROM folio_bulk_builds WHERE projection = $1";
 const INSERT: &str = "INSERT INTO folio_bulk_builds (projection, completed) VALUES ($1, false)";
 const COMPLETE: &str = "UPDATE folio_bulk_builds SET completed = true WHERE projection = $1";
@@ -49,8 +50,12 @@ pub async fn open(next: &ReadStore, projection: &str, has_variant: bool) -> Resu
     let (state, record) = decide(recorded, has_variant, checkpoint);
     if record {
         match next {
-            ReadStore::Postgres(pool) => drop(sqlx::query(INSERT).bind(projection).execute(pool).await?),
-            ReadStore::Sqlite(pool) => drop(sqlx::query(INSERT).bind(projection).execute(pool).await?),
+            ReadStore::Postgres(pool) => {
+                sqlx::query(INSERT).bind(projection).execute(pool).await?;
+            }
+            ReadStore::Sqlite(pool) => {
+                sqlx::query(INSERT).bind(projection).execute(pool).await?;
+            }
         }
     }
     Ok(state)
@@ -59,8 +64,12 @@ pub async fn open(next: &ReadStore, projection: &str, has_variant: bool) -> Resu
 /// Records, inside the completion's own transaction, that it is done.
 pub async fn mark_completed(tx: &mut ReadTx, projection: &str) -> Result<(), sqlx::Error> {
     match tx {
-        ReadTx::Postgres(tx) => drop(sqlx::query(COMPLETE).bind(projection).execute(&mut **tx).await?),
-        ReadTx::Sqlite(tx) => drop(sqlx::query(COMPLETE).bind(projection).execute(&mut **tx).await?),
+        ReadTx::Postgres(tx) => {
+            sqlx::query(COMPLETE).bind(projection).execute(&mut **tx).await?;
+        }
+        ReadTx::Sqlite(tx) => {
+            sqlx::query(COMPLETE).bind(projection).execute(&mut **tx).await?;
+        }
     }
     Ok(())
 }

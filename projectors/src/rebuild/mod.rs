@@ -31,9 +31,9 @@ pub mod reset;
 mod sqlite;
 
 use crate::feed::TypedFeed;
-use bulk::BulkState;
 use crate::read_store::ReadStore;
 use crate::{Projection, Runner, RunnerConfig, RunnerError};
+use bulk::BulkState;
 use events::Position;
 use infra::EventStore;
 use std::sync::Arc;

@@ -194,13 +194,8 @@ pub async fn an_engagement_rebuild_counts_views_once_across_crashes(f: &Fixture)
     third.catch_up(1000, |_, _| {}).await.unwrap();
     third.switch(true).await.unwrap();
     assert_equal_to_a_clean_rebuild(f).await;
-    let views: i64 = dump::counters(&f.read)
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|row| row["views"].as_i64().unwrap())
-        .sum();
+    let views: i64 =
+        dump::counters(&f.read).await.as_array().unwrap().iter().map(|row| row["views"].as_i64().unwrap()).sum();
     assert_eq!(views, 130, "every view counted once");
 }
 
