@@ -134,12 +134,6 @@ impl Runner {
         }
     }
 
-    /// Reads from `feed` from now on (e.g. one shared read of the log once every runner's
-    /// checkpoint is known).
-    pub fn replace_feed(&mut self, feed: Box<dyn Feed>) {
-        self.feed = tokio::sync::Mutex::new(feed);
-    }
-
     /// Applies with `projection` from now on: a rebuild's bulk variant gives way to the
     /// projection itself. Rule: the same name and the same event types.
     pub fn replace_projection(&mut self, projection: Arc<dyn Projection>) {

@@ -102,6 +102,18 @@ pub async fn a_rebuild_beside_the_live_projection_switches_in_equal_to_a_clean_r
     }
 }
 
+/// Kills a rebuild mid-way: after its third step of 10 positions has been reported, its
+/// catch-up is dropped at whatever await it is on inside the fourth.
+async fn kill_mid_catch_up(rebuild: &mut Rebuild) {
+    let (steps, mut reported) = tokio::sync::mpsc::unbounded_channel();
+    tokio::select! {
+        _ = rebuild.catch_up(10, |at, _| {
+            let _ = steps.send(at);
+        }) => panic!("finished before the crash"),
+        _ = async { for _ in 0..3 { reported.recv().await; } } => {}
+    }
+}
+
 pub async fn a_rebuild_that_crashed_resumes_where_it_committed(f: &Fixture) {
     let w = Arc::new(World::new(f.store.clone()));
     w.blog_types().await;
@@ -111,15 +123,7 @@ pub async fn a_rebuild_that_crashed_resumes_where_it_committed(f: &Fixture) {
     let content = || all_projections().into_iter().find(|p| p.name() == "content").unwrap();
     let config = projectors::RunnerConfig { batch_size: 7, ..runner_config() };
     let mut first = Rebuild::open(f.store.clone(), &f.read, content(), config, false).await.unwrap();
-    // Killed mid-way: after its third step has been reported the future is dropped, at
-    // whatever await it is on inside the fourth.
-    let (steps, mut reported) = tokio::sync::mpsc::unbounded_channel();
-    tokio::select! {
-        _ = first.catch_up(10, |at, _| {
-            let _ = steps.send(at);
-        }) => panic!("finished before the crash"),
-        _ = async { for _ in 0..3 { reported.recv().await; } } => {}
-    }
+    kill_mid_catch_up(&mut first).await;
     let reached = first.checkpoint();
     drop(first);
     if let projectors::ReadStore::Postgres(pool) = &f.read {
@@ -176,13 +180,7 @@ pub async fn an_engagement_rebuild_counts_views_once_across_crashes(f: &Fixture)
     let engagement = || all_projections().into_iter().find(|p| p.name() == "engagement").unwrap();
     let config = projectors::RunnerConfig { batch_size: 5, ..runner_config() };
     let mut first = Rebuild::open(f.store.clone(), &f.read, engagement(), config, false).await.unwrap();
-    let (steps, mut reported) = tokio::sync::mpsc::unbounded_channel();
-    tokio::select! {
-        _ = first.catch_up(10, |at, _| {
-            let _ = steps.send(at);
-        }) => panic!("finished before the crash"),
-        _ = async { for _ in 0..3 { reported.recv().await; } } => {}
-    }
+    kill_mid_catch_up(&mut first).await;
     drop(first);
     let mut second = Rebuild::open(f.store.clone(), &f.read, engagement(), config, false).await.unwrap();
     assert!(second.checkpoint() > 0, "resumed mid-way");
