@@ -1,7 +1,7 @@
 //! `folio projections status`: where each projection (and the relay) stands against the event
 //! store's head: lag in events and in seconds, state, parked events.
 
-use crate::cli::{ProjectionsNameArgs, ProjectionsRebuildArgs, ProjectionsStatusArgs};
+use crate::cli::{ProjectionsNameArgs, ProjectionsRebuildArgs, ProjectionsStatusArgs, RebuildPriority};
 use crate::error::CliError;
 use chrono::{DateTime, Utc};
 use events::Position;
@@ -109,6 +109,8 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
         }
         named_once
     };
+    // Before the stores open: their PostgreSQL connections renice their backends as they connect.
+    let priority = lower_priority(args.priority);
     let store = crate::store::open(&args.store).await?;
     let read = crate::read::open(&args.read, &args.store).await?;
     let config = projectors::RunnerConfig { batch_size: args.batch as usize, ..crate::read::runner_config(&args.read) };
@@ -146,6 +148,9 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
         built.push(task.await.map_err(|e| CliError::Output(format!("a rebuild task failed: {e}")))??);
     }
     let _ = bars.clear();
+    if let Some(line) = priority.map(|process| describe_priority(&process)) {
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    }
     for rebuild in built {
         let name = rebuild.projection().name();
         let switched = rebuild.switch(args.drop_old).await?;
@@ -162,6 +167,35 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
     }
     read.close().await;
     Ok(())
+}
+
+/// Lowers the priority of this process and of the PostgreSQL backends it connects to from now
+/// on (see `infra::priority`); the outcome for this process, or `None` at normal priority.
+fn lower_priority(priority: RebuildPriority) -> Option<Result<usize, String>> {
+    match priority {
+        RebuildPriority::Normal => None,
+        RebuildPriority::Low => {
+            infra::priority::lower_backends(infra::priority::LOWEST);
+            Some(infra::priority::lower_this_process(infra::priority::LOWEST).map_err(|e| e.to_string()))
+        }
+    }
+}
+
+/// One line on what ran at low priority: this process, and how many PostgreSQL backends.
+fn describe_priority(process: &Result<usize, String>) -> String {
+    let nice = infra::priority::LOWEST;
+    let mut line = match process {
+        Ok(_) => format!("ran at low CPU priority (nice {nice}): this process"),
+        Err(e) => format!("this process could not lower its CPU priority ({e})"),
+    };
+    let backends = infra::priority::backends();
+    if backends.lowered + backends.left > 0 {
+        line.push_str(&format!("; {} of {} PostgreSQL backends", backends.lowered, backends.lowered + backends.left));
+        if let Some(reason) = backends.first_reason {
+            line.push_str(&format!(" (left as they were: {reason})"));
+        }
+    }
+    line
 }
 
 /// `folio projections reset <name>`.

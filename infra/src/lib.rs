@@ -6,6 +6,7 @@
 pub mod event_store;
 pub mod http;
 pub mod notices;
+pub mod priority;
 pub mod sqlite_open;
 pub mod testing;
 

@@ -12,7 +12,7 @@ pub use stores::{NatsArgs, ReadArgs, StoreArgs};
 pub use tools::{
     EventsCommand, EventsExportArgs, EventsImportArgs, EventsReadArgs, EventsStatsArgs, EventsTailArgs, KeysCommand,
     KeysCreateArgs, MigrateArgs, ProjectionsCommand, ProjectionsNameArgs, ProjectionsRebuildArgs,
-    ProjectionsStatusArgs, ReplayArgs, SeedArgs, SeedDataset,
+    ProjectionsStatusArgs, RebuildPriority, ReplayArgs, SeedArgs, SeedDataset,
 };
 
 use clap::{Parser, Subcommand};

@@ -59,7 +59,11 @@ impl PostgresEventStore {
         // sqlx warns of statements over 1 s; a bulk import's batch takes about that by design.
         let options = <PgConnectOptions as std::str::FromStr>::from_str(url)?
             .log_slow_statements(log::LevelFilter::Warn, std::time::Duration::from_secs(5));
-        let pool = PgPoolOptions::new().max_connections(config.pool_size.max(2)).connect_with(options).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(config.pool_size.max(2))
+            .after_connect(|conn, _| Box::pin(crate::priority::on_postgres_connect(conn)))
+            .connect_with(options)
+            .await?;
         Self::with_pool(pool, config).await
     }
 

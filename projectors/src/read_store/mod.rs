@@ -65,6 +65,7 @@ impl ReadStore {
         let pool = PgPoolOptions::new()
             .max_connections(pool_size)
             .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|conn, _| Box::pin(infra::priority::on_postgres_connect(conn)))
             .connect_with(options)
             .await?;
         POSTGRES_MIGRATIONS.run(&pool).await?;

@@ -264,6 +264,18 @@ pub async fn the_query_api_serves_without_errors_throughout_a_rebuild(app: &Test
         for projection in projections {
             assert!(stdout.contains(&format!("rebuilt {projection} to position")), "{stdout}");
         }
+        // The default priority is low: the rebuild yields the CPU to the app serving reads.
+        assert!(stdout.contains("ran at low CPU priority (nice 19): this process"), "{stdout}");
+        if app.store_args().contains(&"--database-url".to_owned()) {
+            let line = stdout.lines().find(|l| l.contains("low CPU priority")).unwrap_or_default();
+            let root = std::fs::read_to_string("/proc/self/status")
+                .unwrap()
+                .lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+            // Root may renice any process; another user is told why its backends were left.
+            let expected = if root { "PostgreSQL backends" } else { "left as they were" };
+            assert!(line.contains(expected) && (!root || !line.contains("left as")), "{line}");
+        }
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (reads, errors) = reader.await.unwrap();
