@@ -7,7 +7,7 @@
 //! - Every event that changes a key or an item's status invalidates it: the entry goes, and the
 //!   event's position is remembered. A fill older than the last invalidation of its id is refused,
 //!   so a read that raced an invalidation never brings stale state back.
-//! - Invalidations come from a tail of the event log (any process's writes), and immediately from
+//! - Invalidations come from a tail of the event log's relevant types (any process's writes), and immediately from
 //!   this process's own handlers after their appends (a revoked key fails on the very next request).
 //! - The tail starts from the head it reads (the floor); fills read before the floor are refused,
 //!   since events between them and the floor were never seen. If the tail fails, everything is
@@ -188,12 +188,10 @@ impl Live {
             // Nothing read before this head can be trusted: events up to it were not followed.
             self.floor.store(head, Ordering::Release);
             self.clear();
-            let mut events = store.subscribe_all(head);
+            // Only the relevant types are read: views and likes, most of the log, stay in the store.
+            let mut events = store.subscribe_types(head, RELEVANT.iter().map(|t| (*t).to_owned()).collect());
             while let Some(next) = events.next().await {
                 let Ok(recorded) = next else { break };
-                if !RELEVANT.contains(&recorded.event_type.as_str()) {
-                    continue;
-                }
                 match DomainEvent::from_recorded(&recorded) {
                     Ok(event) => self.observe(&event, recorded.position),
                     Err(_) => break,

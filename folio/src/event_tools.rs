@@ -66,7 +66,11 @@ pub async fn tail(args: EventsTailArgs) -> Result<(), CliError> {
     let from = args.from.unwrap_or_else(|| head.saturating_sub(20));
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.follow {
-        let mut events = store.subscribe_all(from);
+        let mut events = if args.event_type.is_empty() {
+            store.subscribe_all(from)
+        } else {
+            store.subscribe_types(from, args.event_type.clone())
+        };
         loop {
             tokio::select! {
                 next = events.next() => match next {

@@ -128,6 +128,11 @@ pub trait EventStore: Send + Sync + 'static {
     /// commit as it happens (live), woken by the backend's commit signal and polling as a fallback.
     fn subscribe_all(&self, after: Position) -> EventStream;
 
+    /// As [`Self::subscribe_all`], with only the events whose type is in `types`, read in
+    /// stretches ([`Self::read_stretch`]) so that the backend leaves the others unread: a reader
+    /// of a few rare types is not made to decode tens of thousands of views a second.
+    fn subscribe_types(&self, after: Position, types: Vec<String>) -> EventStream;
+
     /// The stored event with this id, if any (idempotent request replays find their events so).
     async fn event_by_id(&self, event_id: EventId) -> Result<Option<RecordedEvent>, StoreError>;
 

@@ -142,7 +142,12 @@ impl EventStore for PostgresEventStore {
 
     fn subscribe_all(&self, after: Position) -> EventStream {
         let signal = NotifySignal { pool: self.inner.pool.clone(), listener: None };
-        tail(self.clone(), after, Box::new(signal), self.inner.config.poll_interval)
+        tail(self.clone(), after, None, Box::new(signal), self.inner.config.poll_interval)
+    }
+
+    fn subscribe_types(&self, after: Position, types: Vec<String>) -> EventStream {
+        let signal = NotifySignal { pool: self.inner.pool.clone(), listener: None };
+        tail(self.clone(), after, Some(types), Box::new(signal), self.inner.config.poll_interval)
     }
 
     async fn event_by_id(&self, event_id: EventId) -> Result<Option<RecordedEvent>, StoreError> {

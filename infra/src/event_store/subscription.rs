@@ -1,5 +1,7 @@
-//! `subscribe_all` for every backend: page through `read_all` (catch-up), then wait for the
-//! backend's commit signal or the poll interval and read again (live).
+//! `subscribe_all` and `subscribe_types` for every backend: page through the log (catch-up), then
+//! wait for the backend's commit signal or the poll interval and read again (live).
+//! `subscribe_all` pages with `read_all`; `subscribe_types` reads stretches with `read_stretch`,
+//! so the backend leaves the other types unread.
 
 use super::error::StoreError;
 use super::{EventStore, EventStream};
@@ -10,6 +12,8 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 const PAGE: usize = 1000;
+/// Positions per stretch of a typed tail: bounds one read however few events match.
+const STRETCH: u64 = 10_000;
 
 /// How a backend tells subscribers that something may have been committed.
 #[async_trait]
@@ -23,7 +27,10 @@ pub(crate) trait CommitSignal: Send + 'static {
 
 struct Tail<S> {
     store: S,
+    /// The last position read: every event up to it is in the buffer or was handed out.
     after: Position,
+    /// Only these event types (`read_stretch`), or every event (`read_all`).
+    types: Option<Vec<String>>,
     buffer: VecDeque<RecordedEvent>,
     signal: Box<dyn CommitSignal>,
     armed: bool,
@@ -33,10 +40,11 @@ struct Tail<S> {
 pub(crate) fn tail<S: EventStore + Clone>(
     store: S,
     after: Position,
+    types: Option<Vec<String>>,
     signal: Box<dyn CommitSignal>,
     poll: Duration,
 ) -> EventStream {
-    let state = Tail { store, after, buffer: VecDeque::new(), signal, armed: false, poll };
+    let state = Tail { store, after, types, buffer: VecDeque::new(), signal, armed: false, poll };
     futures_util::stream::unfold(Some(state), |state| async move {
         let mut tail = state?;
         match tail.next().await {
@@ -55,15 +63,25 @@ impl<S: EventStore> Tail<S> {
         }
         loop {
             if let Some(event) = self.buffer.pop_front() {
-                self.after = event.position;
                 return Ok(event);
             }
-            let page = self.store.read_all(self.after, PAGE).await?;
-            if page.is_empty() {
+            let read_up_to = match &self.types {
+                None => {
+                    let page = self.store.read_all(self.after, PAGE).await?;
+                    let last = page.last().map_or(self.after, |e| e.position);
+                    self.buffer.extend(page);
+                    last
+                }
+                Some(types) => {
+                    let stretch = self.store.read_stretch(self.after, STRETCH, types).await?;
+                    self.buffer.extend(stretch.events);
+                    stretch.through
+                }
+            };
+            if read_up_to == self.after {
                 let _ = tokio::time::timeout(self.poll, self.signal.changed()).await;
-            } else {
-                self.buffer.extend(page);
             }
+            self.after = read_up_to;
         }
     }
 }

@@ -39,6 +39,7 @@ contract_for_every_backend!(
     no_stream_and_any_and_empty_appends,
     read_stream_and_read_all_page_in_order,
     read_stretch_keeps_only_the_asked_types_and_ends_at_the_window_or_the_head,
+    subscribe_types_hands_out_only_the_asked_types_then_goes_live,
     a_one_mebibyte_event_round_trips,
     unicode_round_trips_exactly,
     a_ten_thousand_event_stream,
