@@ -121,11 +121,16 @@ pub struct Rebuilt {
 /// Rebuilds every projection with `--drop-old --restart`: all at once in one
 /// `folio projections rebuild all` (`concurrent`: every projection at once in one process, as
 /// an operator runs it), or one `folio projections rebuild <p>` after another.
-pub async fn rebuild_all(folio: &Path, store: &[String], concurrent: bool) -> Result<(Vec<Rebuilt>, f64), Error> {
+pub async fn rebuild_all(
+    folio: &Path,
+    store: &[String],
+    concurrent: bool,
+    priority: &str,
+) -> Result<(Vec<Rebuilt>, f64), Error> {
     let started = Instant::now();
     let spawn = |projection: &str| -> Result<std::process::Child, Error> {
         Ok(Command::new(folio)
-            .args(["projections", "rebuild", projection, "--drop-old", "--restart"])
+            .args(["projections", "rebuild", projection, "--drop-old", "--restart", "--priority", priority])
             .env("NO_COLOR", "1")
             .args(store)
             .env("FOLIO_LOG", "warn")
@@ -184,6 +189,7 @@ pub async fn run(
     load: &ReadLoad,
     idle_seconds: u64,
     concurrent: bool,
+    priority: &str,
 ) -> Result<Value, Error> {
     let serve_args: Vec<String> = ["--query-cache-mb", "0"].iter().map(|s| (*s).to_owned()).collect();
     let server = Server::start(folio, store, &serve_args)?;
@@ -200,7 +206,7 @@ pub async fn run(
         let (client, load, stop) = (client.clone(), load.clone(), stop.clone());
         tokio::spawn(async move { paced_reads(&client, &load, stop, None).await })
     };
-    let rebuilt = rebuild_all(folio, store, concurrent).await;
+    let rebuilt = rebuild_all(folio, store, concurrent, priority).await;
     stop.store(true, Ordering::Relaxed);
     let during = reads.await?;
     let (rebuilt, total) = rebuilt?;
@@ -219,6 +225,7 @@ pub async fn run(
         "profile": profile,
         "events": head,
         "concurrent": concurrent,
+        "priority": priority,
         "seconds": total,
         "minutes": total / 60.0,
         "events_per_second": head as f64 / total.max(1e-9),

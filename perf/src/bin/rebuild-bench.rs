@@ -35,6 +35,10 @@ struct Args {
     /// Rebuild the projections one after another instead of all at once.
     #[arg(long)]
     sequential: bool,
+    /// `folio projections rebuild --priority`: low (its default: nice 19, its PostgreSQL
+    /// backends too) or normal.
+    #[arg(long, default_value = "low", value_parser = ["low", "normal"])]
+    priority: String,
     #[arg(long)]
     json_out: Option<PathBuf>,
 }
@@ -52,9 +56,16 @@ async fn main() -> Result<(), Error> {
         (other, _, _) => return Err(format!("unknown profile {other:?} (embedded, postgres)").into()),
     };
     let load = ReadLoad { url: LIST20.to_owned(), rate: args.rate, connections: args.connections };
-    let result =
-        perf::rebuild::run(&args.folio, store.profile(), &store.args(), &load, args.idle_seconds, !args.sequential)
-            .await?;
+    let result = perf::rebuild::run(
+        &args.folio,
+        store.profile(),
+        &store.args(),
+        &load,
+        args.idle_seconds,
+        !args.sequential,
+        &args.priority,
+    )
+    .await?;
     let text = serde_json::to_string_pretty(&result)?;
     writeln!(std::io::stdout(), "{text}")?;
     if let Some(path) = &args.json_out {
