@@ -157,7 +157,7 @@ impl Rebuild {
             self.bulk = BulkState::Off;
         }
         if let (ReadStore::Postgres(live), Location::Schema(schema)) = (&self.live, &self.location) {
-            postgres::restore_indexes(live, schema).await?;
+            postgres::finish(live, schema).await?;
         }
         Ok(())
     }

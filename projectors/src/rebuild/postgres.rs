@@ -24,7 +24,65 @@ pub async fn open(
     let options = (*live.connect_options()).clone().application_name("folio-rebuild");
     let next = ReadStore::postgres_in_schema(options, 4, &schema).await?;
     defer_indexes(live, &schema, deferred).await?;
+    pause_autovacuum(live, &schema).await?;
     Ok((next, Location::Schema(schema)))
+}
+
+/// The plain tables (and partitions) of `schema`, optionally only those with autovacuum paused.
+async fn tables_of(live: &PgPool, schema: &str, paused_only: bool) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind = 'r' \
+         AND (NOT $2 OR 'autovacuum_enabled=false' = ANY(c.reloptions)) ORDER BY 1",
+    )
+    .bind(schema)
+    .bind(paused_only)
+    .fetch_all(live)
+    .await
+}
+
+/// Turns autovacuum off for every table of the next version (and its TOAST table) while it is
+/// built; [`resume_autovacuum`] turns it back on before the switch. Why: building a deferred
+/// index reads the row versions an upsert has just made dead, and an autovacuum of the
+/// table's TOAST table meanwhile may remove their values ("missing chunk number 0 for toast
+/// value", which failed a full-size rebuild of content once on PostgreSQL 15); and vacuuming
+/// tables while they are bulk-loaded is work thrown away. Idempotent.
+async fn pause_autovacuum(live: &PgPool, schema: &str) -> Result<(), sqlx::Error> {
+    for table in tables_of(live, schema, false).await? {
+        sqlx::query(&format!(
+            "ALTER TABLE {schema}.{table} SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)"
+        ))
+        .execute(live)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Turns autovacuum back on for the next version's tables and analyzes them, so the planner has
+/// statistics from the first read after the switch. Does nothing once done (a second call, or a
+/// resumed rebuild that had got this far).
+async fn resume_autovacuum(live: &PgPool, schema: &str) -> Result<(), sqlx::Error> {
+    let paused = tables_of(live, schema, true).await?;
+    if paused.is_empty() {
+        return Ok(());
+    }
+    for table in &paused {
+        sqlx::query(&format!("ALTER TABLE {schema}.{table} RESET (autovacuum_enabled, toast.autovacuum_enabled)"))
+            .execute(live)
+            .await?;
+    }
+    // Top-level tables only: ANALYZE of a partitioned table goes through its partitions.
+    let top: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1",
+    )
+    .bind(schema)
+    .fetch_all(live)
+    .await?;
+    for table in top {
+        sqlx::query(&format!("ANALYZE {schema}.{table}")).execute(live).await?;
+    }
+    Ok(())
 }
 
 /// The next version's table of indexes dropped until it has caught up, with their definitions.
@@ -62,9 +120,16 @@ async fn defer_indexes(live: &PgPool, schema: &str, names: &[&str]) -> Result<()
     tx.commit().await
 }
 
+/// What a caught-up next version needs before it is switched in: the indexes
+/// [`defer_indexes`] dropped, then autovacuum back on ([`resume_autovacuum`]).
+pub async fn finish(live: &PgPool, schema: &str) -> Result<(), sqlx::Error> {
+    restore_indexes(live, schema).await?;
+    resume_autovacuum(live, schema).await
+}
+
 /// Builds the indexes [`defer_indexes`] dropped from the next version in `schema`, each in its
 /// own transaction (a crash in between leaves the rest recorded for the resumed rebuild).
-pub async fn restore_indexes(live: &PgPool, schema: &str) -> Result<(), sqlx::Error> {
+async fn restore_indexes(live: &PgPool, schema: &str) -> Result<(), sqlx::Error> {
     let recorded: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
         .bind(format!("{schema}.{DEFERRED}"))
         .fetch_one(live)

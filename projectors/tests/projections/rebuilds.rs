@@ -133,6 +133,15 @@ pub async fn a_rebuild_that_crashed_resumes_where_it_committed(f: &Fixture) {
                 .await
                 .unwrap();
         assert_eq!(deferred, vec!["content_items_search_idx"], "the next version is built without it");
+        let running: Vec<String> = sqlx::query_scalar(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'folio_rebuild_content' AND c.relkind = 'r' AND c.relname NOT LIKE 'folio\\_%' \
+             AND NOT 'autovacuum_enabled=false' = ANY(coalesce(c.reloptions, '{}'))",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert_eq!(running, Vec::<String>::new(), "no autovacuum on the next version's read models while they are built");
     }
     let head = f.store.head().await.unwrap();
     assert!(reached > 0 && reached < head, "the crash fell mid-rebuild ({reached} of {head})");
@@ -142,8 +151,23 @@ pub async fn a_rebuild_that_crashed_resumes_where_it_committed(f: &Fixture) {
     let switched = resumed.switch(false).await.unwrap();
     assert_eq!(switched.position, head);
     assert_deferred_indexes_are_live(f).await;
-    if matches!(f.read, projectors::ReadStore::Postgres(_)) {
+    if let projectors::ReadStore::Postgres(pool) = &f.read {
         assert!(switched.old.unwrap().starts_with("folio_old_content_"), "kept without --drop-old");
+        let paused: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'folio_read' AND 'autovacuum_enabled=false' = ANY(c.reloptions)",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(paused, 0, "autovacuum is back on for the switched-in tables");
+        let statistics: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stats WHERE schemaname = 'folio_read' AND tablename = 'content_items'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert!(statistics > 0, "the switched-in tables were analyzed");
     }
     assert_equal_to_a_clean_rebuild(f).await;
 }
