@@ -141,7 +141,11 @@ pub async fn a_rebuild_that_crashed_resumes_where_it_committed(f: &Fixture) {
         .fetch_all(pool)
         .await
         .unwrap();
-        assert_eq!(running, Vec::<String>::new(), "no autovacuum on the next version's read models while they are built");
+        assert_eq!(
+            running,
+            Vec::<String>::new(),
+            "no autovacuum on the next version's read models while they are built"
+        );
     }
     let head = f.store.head().await.unwrap();
     assert!(reached > 0 && reached < head, "the crash fell mid-rebuild ({reached} of {head})");
