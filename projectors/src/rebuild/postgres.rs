@@ -66,11 +66,8 @@ async fn resume_autovacuum(live: &PgPool, schema: &str) -> Result<(), sqlx::Erro
     if paused.is_empty() {
         return Ok(());
     }
-    for table in &paused {
-        sqlx::query(&format!("ALTER TABLE {schema}.{table} RESET (autovacuum_enabled, toast.autovacuum_enabled)"))
-            .execute(live)
-            .await?;
-    }
+    // ANALYZE before the reset: a crash in between leaves tables paused, so a resumed rebuild
+    // analyzes again instead of finding nothing paused and skipping it.
     // Top-level tables only: ANALYZE of a partitioned table goes through its partitions.
     let top: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -81,6 +78,11 @@ async fn resume_autovacuum(live: &PgPool, schema: &str) -> Result<(), sqlx::Erro
     .await?;
     for table in top {
         sqlx::query(&format!("ANALYZE {schema}.{table}")).execute(live).await?;
+    }
+    for table in &paused {
+        sqlx::query(&format!("ALTER TABLE {schema}.{table} RESET (autovacuum_enabled, toast.autovacuum_enabled)"))
+            .execute(live)
+            .await?;
     }
     Ok(())
 }
