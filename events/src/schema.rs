@@ -25,6 +25,21 @@ pub struct FieldDefinition {
     pub filterable: bool,
     #[serde(default)]
     pub sortable: bool,
+    /// Whether list entries carry the field. `false` keeps a long field (an article's body) out
+    /// of the card every list shows, so lists read and send less; detail, and a list whose
+    /// `fields=` names the field, still have it. Absent means `true`, and `true` is not written,
+    /// so definitions recorded before the flag existed read back unchanged.
+    #[serde(default = "listed_by_default", skip_serializing_if = "is_listed_by_default")]
+    pub listed: bool,
+}
+
+fn listed_by_default() -> bool {
+    true
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_listed_by_default(listed: &bool) -> bool {
+    *listed
 }
 
 /// The kind of value a field holds, with the options that only make sense for that kind.
@@ -62,4 +77,23 @@ pub enum FieldKind {
     },
     /// A tree: holds the id of the parent item of the same type.
     Parent,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn listed_defaults_to_true_and_only_false_is_written() {
+        let recorded =
+            json!({"name": "body", "kind": "text", "required": false, "filterable": false, "sortable": false});
+        let field: FieldDefinition = serde_json::from_value(recorded.clone()).unwrap();
+        assert!(field.listed, "a definition recorded before the flag lists every field");
+        assert_eq!(serde_json::to_value(&field).unwrap(), recorded, "and reads back unchanged");
+        let unlisted = json!({"name": "body", "kind": "text", "required": false, "filterable": false, "sortable": false, "listed": false});
+        let field: FieldDefinition = serde_json::from_value(unlisted.clone()).unwrap();
+        assert!(!field.listed);
+        assert_eq!(serde_json::to_value(&field).unwrap(), unlisted);
+    }
 }

@@ -90,8 +90,15 @@ fn field_kind() -> impl Strategy<Value = FieldKind> {
 }
 
 fn definition() -> impl Strategy<Value = TypeDefinition> {
-    let field = (field_name(), field_kind(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
-        |(name, kind, required, filterable, sortable)| FieldDefinition { name, kind, required, filterable, sortable },
+    let field = (field_name(), field_kind(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+        |(name, kind, required, filterable, sortable, listed)| FieldDefinition {
+            name,
+            kind,
+            required,
+            filterable,
+            sortable,
+            listed,
+        },
     );
     (prop::collection::vec(field, 0..8), proptest::option::of(field_name()))
         .prop_map(|(fields, slug_from)| TypeDefinition { fields, slug_from })

@@ -57,21 +57,27 @@ pub async fn types(read: &ReadStore) -> Result<Value, sqlx::Error> {
 
 pub async fn items(read: &ReadStore) -> Result<Value, sqlx::Error> {
     let sql = format!(
-        "SELECT id, type, slug, status, version, {}, {}, {}, embed, document FROM content_items ORDER BY id",
+        "SELECT id, type, slug, status, version, {}, {}, {}, embed, document, card FROM content_items ORDER BY id",
         t(read, "published_at"),
         t(read, "publish_at"),
         t(read, "archived_at")
     );
-    type Row = (Uuid, String, String, String, i64, Option<i64>, Option<i64>, Option<i64>, String, String);
+    type Row =
+        (Uuid, String, String, String, i64, Option<i64>, Option<i64>, Option<i64>, String, String, Option<String>);
     let rows = fetch!(read, sql, Row);
     rows.into_iter()
-        .map(|(id, type_name, slug, status, version, published, publish, archived, embed, document)| {
-            Ok(json!({
+        .map(|(id, type_name, slug, status, version, published, publish, archived, embed, document, card)| {
+            let mut item = json!({
                 "id": id, "type": type_name, "slug": slug, "status": status, "version": version,
                 "published_at": time(published), "publish_at": time(publish), "archived_at": time(archived),
                 "embed": parse(&embed)?,
                 "document": parse(&document)?,
-            }))
+            });
+            // Only items with an unlisted field have a card; the others' rows read as before.
+            if let Some(card) = card {
+                item["card"] = parse(&card)?;
+            }
+            Ok(item)
         })
         .collect()
 }

@@ -109,6 +109,9 @@ pub struct ListPlan {
     pub search: Option<Vec<String>>,
     pub limit: u32,
     pub fields: Option<Vec<String>>,
+    /// Whether entries are cards (documents without the type's unlisted fields): always, unless
+    /// `fields=` names an unlisted field.
+    pub cards: bool,
     pub count: Option<CountMode>,
     /// Everything that decides which rows come in which order: what a cursor is bound to.
     pub scope: String,
@@ -161,6 +164,10 @@ pub fn plan(
             }
         }
     }
+    let cards = params
+        .fields
+        .as_ref()
+        .is_none_or(|names| !definition.fields.iter().any(|f| !f.listed && names.iter().any(|n| n == f.name.as_str())));
     let scope = format!("{type_name}|{audience:?}|{statuses:?}|{conditions:?}|{sort:?}|{search:?}");
     Ok(ListPlan {
         type_name: type_name.to_owned(),
@@ -170,6 +177,7 @@ pub fn plan(
         search,
         limit: params.limit,
         fields: params.fields.clone(),
+        cards,
         count: params.count,
         scope,
     })

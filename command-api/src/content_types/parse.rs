@@ -6,7 +6,7 @@ use events::schema::TypeDefinition;
 use serde_json::Value;
 
 const TOP: &[&str] = &["fields", "slug_from"];
-const FIELD: &[&str] = &["name", "kind", "required", "filterable", "sortable"];
+const FIELD: &[&str] = &["name", "kind", "required", "filterable", "sortable", "listed"];
 
 fn kind_options(kind: &str) -> Option<&'static [&'static str]> {
     match kind {
@@ -68,8 +68,12 @@ mod tests {
 
     #[test]
     fn a_complete_definition_parses() {
-        let body = json!({"fields": [{"name": "title", "kind": "string", "required": true, "max_length": 5}], "slug_from": "title"});
-        assert_eq!(parse_definition(&body).unwrap().fields.len(), 1);
+        let body = json!({"fields": [
+            {"name": "title", "kind": "string", "required": true, "max_length": 5},
+            {"name": "body", "kind": "text", "listed": false}
+        ], "slug_from": "title"});
+        let definition = parse_definition(&body).unwrap();
+        assert_eq!(definition.fields.iter().map(|f| f.listed).collect::<Vec<_>>(), [true, false]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Which revisions of a type existing content survives.
 //!
 //! Accepted: adding optional fields, relaxing or removing limits, adding enum values, making a
-//! required field optional, toggling filterable/sortable, reordering fields, changing slug_from.
+//! required field optional, toggling filterable/sortable/listed, reordering fields, changing slug_from.
 //! Rejected: removing or retyping a field (a reference's target included), making a field
 //! required, adding a required field, tightening a limit, removing an enum value.
 

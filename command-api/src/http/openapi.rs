@@ -10,7 +10,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
 #[derive(Debug, ToSchema)]
 /// A content type: its fields and the field slugs come from.
 pub struct TypeDefinitionBody {
-    /// `{"name", "kind", "required"?, "filterable"?, "sortable"?, "max_length"?, "values"?, "target"?}`;
+    /// `{"name", "kind", "required"?, "filterable"?, "sortable"?, "listed"?, "max_length"?, "values"?, "target"?}`
+    /// (`"listed": false` keeps the field out of list entries unless `fields=` names it);
     /// kinds: string, text, rich_text, integer, number, boolean, datetime, enum, json, media,
     /// reference, references, parent.
     #[schema(value_type = Vec<Object>)]

@@ -16,7 +16,14 @@ fn name(s: &str) -> TypeName {
 }
 
 fn field(n: &str, kind: FieldKind) -> FieldDefinition {
-    FieldDefinition { name: FieldName::parse(n).unwrap(), kind, required: false, filterable: false, sortable: false }
+    FieldDefinition {
+        name: FieldName::parse(n).unwrap(),
+        kind,
+        required: false,
+        filterable: false,
+        sortable: false,
+        listed: true,
+    }
 }
 
 fn article_definition() -> TypeDefinition {

@@ -53,7 +53,7 @@ pub fn type_definitions() -> Vec<(&'static str, Value)> {
             json!({"fields": [
                 {"name": "title", "kind": "string", "required": true, "max_length": 200},
                 {"name": "summary", "kind": "text", "max_length": 1000},
-                {"name": "body", "kind": "text"},
+                {"name": "body", "kind": "text", "listed": false},
                 {"name": "author", "kind": "reference", "target": "author", "filterable": true},
                 {"name": "category", "kind": "reference", "target": "category", "filterable": true},
                 {"name": "tags", "kind": "references", "target": "tag", "filterable": true}

@@ -148,19 +148,19 @@ async fn write_items(tx: &mut Transaction<'static, Postgres>, items: &[(Item, Re
         items.iter().map(|(i, _)| serde_json::Value::Object(i.fields.clone()).to_string()).collect();
     sqlx::query(
         "INSERT INTO content_items (id, type, slug, status, version, position, created_at, updated_at, published_at, \
-                                    publish_at, archived_at, fields, embed, document, search) \
+                                    publish_at, archived_at, fields, embed, document, card, search) \
          SELECT u.id, u.type, u.slug, u.status, u.version, u.position, u.created_at, u.updated_at, u.published_at, \
-                u.publish_at, u.archived_at, u.fields, u.embed, u.document, u.search::tsvector \
+                u.publish_at, u.archived_at, u.fields, u.embed, u.document, u.card, u.search::tsvector \
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::timestamptz[], \
                      $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[], \
-                     $13::text[], $14::text[], $15::text[]) \
+                     $13::text[], $14::text[], $15::text[], $16::text[]) \
               AS u(id, type, slug, status, version, position, created_at, updated_at, published_at, publish_at, \
-                   archived_at, fields, embed, document, search) \
+                   archived_at, fields, embed, document, card, search) \
          ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, slug = EXCLUDED.slug, status = EXCLUDED.status, \
            version = EXCLUDED.version, position = EXCLUDED.position, created_at = EXCLUDED.created_at, \
            updated_at = EXCLUDED.updated_at, published_at = EXCLUDED.published_at, \
            publish_at = EXCLUDED.publish_at, archived_at = EXCLUDED.archived_at, fields = EXCLUDED.fields, \
-           embed = EXCLUDED.embed, document = EXCLUDED.document, search = EXCLUDED.search",
+           embed = EXCLUDED.embed, document = EXCLUDED.document, card = EXCLUDED.card, search = EXCLUDED.search",
     )
     .bind(ids)
     .bind(column(&|i, _| i.type_name.clone()))
@@ -176,6 +176,7 @@ async fn write_items(tx: &mut Transaction<'static, Postgres>, items: &[(Item, Re
     .bind(fields)
     .bind(column(&|_, r| r.embed.clone()))
     .bind(column(&|_, r| r.document.clone()))
+    .bind(items.iter().map(|(_, r)| r.card.clone()).collect::<Vec<Option<String>>>())
     .bind(column(&|_, r| tsvector_text(&r.title_text, &r.body_text)))
     .execute(&mut **tx)
     .await?;

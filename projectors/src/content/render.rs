@@ -8,13 +8,16 @@
 //! - A document is `{id, type, slug, status, version, created_at, updated_at, published_at,
 //!   publish_at?, archived_at?, path?, <fields>}`, where a reference is the target's embed, and a
 //!   target that is unknown renders as `{"id": ...}`.
+//! - A card is what list entries show: the document without the fields defined `"listed": false`.
+//!   It is `None` when that leaves the document whole (no such field has a value), and lists
+//!   then read the document itself.
 //! - Relation rows: one per reference, plus one per ancestor of a tree target (depth 1, 2, ...).
 //! - Value rows: one per filterable or sortable scalar field that has a value, and one (with
 //!   neither `num` nor `txt`) per sortable field that has none.
 
 use super::item::Item;
 use crate::time::render as render_time;
-use events::schema::{FieldKind, TypeDefinition};
+use events::schema::{FieldDefinition, FieldKind, TypeDefinition};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -38,6 +41,8 @@ pub struct ValueRow {
 pub struct Rendered {
     pub embed: String,
     pub document: String,
+    /// The document without its unlisted fields; `None` when it would equal the document.
+    pub card: Option<String>,
     pub refs: Vec<RefRow>,
     pub values: Vec<ValueRow>,
     /// Search text of weight A (string and enum fields) and B (text and rich text).
@@ -205,14 +210,34 @@ pub fn render(item: &Item, definition: Option<&TypeDefinition>, embeds: &dyn Fn(
         embed.insert("path".into(), Value::Array(path.clone()));
         document.insert("path".into(), Value::Array(path));
     }
+    let card = card_of(&document, fields);
     Rendered {
         embed: Value::Object(embed).to_string(),
         document: Value::Object(document).to_string(),
+        card,
         refs,
         values,
         title_text,
         body_text,
     }
+}
+
+/// The document without the unlisted fields it has, or `None` when it has none of them.
+fn card_of(document: &Map<String, Value>, fields: &[FieldDefinition]) -> Option<String> {
+    let unlisted: Vec<&str> = fields
+        .iter()
+        .filter(|f| !f.listed && document.contains_key(f.name.as_str()))
+        .map(|f| f.name.as_str())
+        .collect();
+    if unlisted.is_empty() {
+        return None;
+    }
+    let card: Map<String, Value> = document
+        .iter()
+        .filter(|(name, _)| !unlisted.contains(&name.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Some(Value::Object(card).to_string())
 }
 
 /// A target reached twice in one field (directly and as an ancestor) keeps its smallest depth.
@@ -285,4 +310,40 @@ fn strip_tags(html: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(definition: Value) -> FieldDefinition {
+        serde_json::from_value(definition).unwrap()
+    }
+
+    #[test]
+    fn a_card_leaves_out_the_unlisted_fields_an_item_has() {
+        let fields = [
+            field(json!({"name": "title", "kind": "string"})),
+            field(json!({"name": "body", "kind": "text", "listed": false})),
+            field(json!({"name": "notes", "kind": "json", "listed": false})),
+        ];
+        let document = json!({"id": "x", "title": "T", "body": "long"});
+        let Value::Object(document) = document else { unreachable!() };
+        let card = card_of(&document, &fields).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&card).unwrap(), json!({"id": "x", "title": "T"}));
+    }
+
+    #[test]
+    fn no_card_when_it_would_be_the_document() {
+        let fields = [
+            field(json!({"name": "title", "kind": "string"})),
+            field(json!({"name": "body", "kind": "text", "listed": false})),
+        ];
+        let Value::Object(without_body) = json!({"id": "x", "title": "T"}) else { unreachable!() };
+        assert_eq!(card_of(&without_body, &fields), None, "the unlisted field has no value");
+        let all_listed = [field(json!({"name": "title", "kind": "string"}))];
+        let Value::Object(document) = json!({"id": "x", "title": "T", "body": "b"}) else { unreachable!() };
+        assert_eq!(card_of(&document, &all_listed), None);
+    }
 }

@@ -135,13 +135,13 @@ async fn write_item(
     let fields = serde_json::Value::Object(item.fields.clone()).to_string();
     let rowid: i64 = sqlx::query_scalar(
         "INSERT INTO content_items (id, type, slug, status, version, position, created_at, updated_at, published_at, \
-                                    publish_at, archived_at, fields, embed, document) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                                    publish_at, archived_at, fields, embed, document, card) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
          ON CONFLICT (id) DO UPDATE SET type = excluded.type, slug = excluded.slug, status = excluded.status, \
            version = excluded.version, position = excluded.position, created_at = excluded.created_at, \
            updated_at = excluded.updated_at, published_at = excluded.published_at, \
            publish_at = excluded.publish_at, archived_at = excluded.archived_at, fields = excluded.fields, \
-           embed = excluded.embed, document = excluded.document \
+           embed = excluded.embed, document = excluded.document, card = excluded.card \
          RETURNING rowid",
     )
     .bind(item.id)
@@ -158,6 +158,7 @@ async fn write_item(
     .bind(fields)
     .bind(&rendered.embed)
     .bind(&rendered.document)
+    .bind(&rendered.card)
     .fetch_one(&mut **tx)
     .await?;
     sqlx::query("DELETE FROM content_search WHERE rowid = $1").bind(rowid).execute(&mut **tx).await?;

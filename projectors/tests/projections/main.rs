@@ -9,6 +9,7 @@ mod concurrent_open;
 mod dump;
 mod faults;
 mod fixture;
+mod migrations;
 mod rebuilds;
 mod replays;
 mod search_vector;

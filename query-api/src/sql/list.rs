@@ -157,7 +157,14 @@ fn id_expr(driver: Driver<'_>) -> &'static str {
 }
 
 fn select(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>, part: Part, cursor: Option<&Cursor>, tag: Option<usize>) {
-    sql.push("SELECT ci.id AS id, ci.document AS document, c.views AS views, c.likes AS likes, c.shares AS shares, c.bookmarks AS bookmarks, c.comments AS comments, ");
+    sql.push(if plan.cards {
+        "SELECT ci.id AS id, COALESCE(ci.card, ci.document) AS document, "
+    } else {
+        "SELECT ci.id AS id, ci.document AS document, "
+    });
+    sql.push(
+        "c.views AS views, c.likes AS likes, c.shares AS shares, c.bookmarks AS bookmarks, c.comments AS comments, ",
+    );
     key_expr(sql, plan, driver);
     sql.push(" AS k");
     if let Some(tag) = tag {

@@ -2,6 +2,8 @@
 
 use super::blog::{self, all_pages, ids, Blog};
 use crate::support::TestApp;
+use events::payloads::Role;
+use serde_json::{json, Value};
 use std::collections::HashSet;
 
 fn newest_first(ids: &[String]) -> Vec<String> {
@@ -182,4 +184,56 @@ pub async fn lists_filter_by_relations_subtrees_values_and_search(app: &TestApp)
         (Some(0), Some(0)),
         "counters come with every item"
     );
+}
+
+/// A field defined `"listed": false` stays out of list entries (lists carry cards), unless
+/// `fields=` names it; detail always carries it. Revising the flag re-renders the type's items.
+pub async fn lists_leave_unlisted_fields_out_unless_asked_for(app: &TestApp) {
+    let admin = Some(app.admin.as_str());
+    let editor = app.key(Role::Editor).await;
+    let definition = |body_listed: bool| {
+        json!({"fields": [
+            {"name": "title", "kind": "string", "required": true},
+            {"name": "blurb", "kind": "text"},
+            {"name": "body", "kind": "text", "listed": body_listed}
+        ], "slug_from": "title"})
+    };
+    let defined = app.send("PUT", "/v1/types/page", admin, Some(definition(false))).await;
+    assert_eq!(defined.status, 201, "{}", defined.body);
+    assert_eq!(defined.body["definition"]["fields"][2]["listed"], false, "the flag reads back");
+    assert!(defined.body["definition"]["fields"][1].get("listed").is_none(), "listed is the default");
+    let fields = json!({"title": "Welcome", "blurb": "Short", "body": "A long body about ferries"});
+    let id = blog::create(app, &editor, "page", fields).await;
+    let position = blog::publish(app, &editor, "page", &id).await;
+    app.wait_for_projections(position).await;
+
+    let members = |entry: &Value| entry.as_object().unwrap().keys().cloned().collect::<HashSet<_>>();
+    let list = app.send("GET", "/v1/content/page", None, None).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let entry = &list.body["data"][0];
+    assert!(!members(entry).contains("body"), "a list entry leaves body out: {entry}");
+    assert_eq!((entry["title"].as_str(), entry["blurb"].as_str()), (Some("Welcome"), Some("Short")));
+    assert_eq!(entry["views"], 0, "counters still come with every entry");
+    let found = app.send("GET", "/v1/content/page?q=ferries", None, None).await;
+    assert_eq!(ids(&found.body), vec![id.clone()], "search still matches the unlisted field's words");
+    assert!(!members(&found.body["data"][0]).contains("body"), "and lists it as a card");
+    let asked = app.send("GET", "/v1/content/page?fields=title,body", None, None).await;
+    assert_eq!(members(&asked.body["data"][0]), ["id", "title", "body"].map(String::from).into_iter().collect());
+    assert_eq!(asked.body["data"][0]["body"], "A long body about ferries");
+    let detail = app.send("GET", &format!("/v1/content/page/{id}"), None, None).await;
+    assert_eq!(detail.body["data"]["body"], "A long body about ferries", "detail carries every field");
+
+    // Listing the field again re-renders the type's items; unlisting it takes it out again.
+    for listed in [true, false] {
+        let revised = app.send("PUT", "/v1/types/page", admin, Some(definition(listed))).await;
+        assert_eq!(revised.status, 200, "{}", revised.body);
+        app.wait_for_projections(revised.body["position"].as_u64().unwrap()).await;
+        let list = app.send("GET", "/v1/content/page", None, None).await;
+        assert_eq!(members(&list.body["data"][0]).contains("body"), listed, "{}", list.body);
+    }
+
+    let bad = json!({"fields": [{"name": "title", "kind": "string", "listed": "no"}]});
+    let refused = app.send("PUT", "/v1/types/page", admin, Some(bad)).await;
+    refused.problem(422, "validation_failed");
+    assert_eq!(refused.body["errors"][0]["code"], "invalid_definition", "listed is a boolean");
 }

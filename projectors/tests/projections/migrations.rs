@@ -1,0 +1,89 @@
+//! Upgrading an embedded read model in place. `0004_cards` rebuilds `content_items` (so the
+//! columns lists read come before the raw fields): every row, its rowid (the key of its
+//! `content_search` entry) and its indexes must survive it.
+
+use projectors::read_store::ReadStore;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Row, SqlitePool};
+use std::path::Path;
+
+/// Applies the SQLite migrations numbered below `before` to a new database at `path`.
+async fn migrated_up_to(path: &Path, before: &str, scratch: &Path) {
+    let all = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    std::fs::create_dir_all(scratch).unwrap();
+    for entry in std::fs::read_dir(&all).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name().to_string_lossy().as_ref() < before {
+            std::fs::copy(entry.path(), scratch.join(entry.file_name())).unwrap();
+        }
+    }
+    let pool =
+        SqlitePool::connect_with(SqliteConnectOptions::new().filename(path).create_if_missing(true)).await.unwrap();
+    Migrator::new(scratch).await.unwrap().run(&pool).await.unwrap();
+    for (rowid, id, slug, body) in [(7_i64, [7_u8; 16], "intro", "boats"), (9, [9; 16], "ferries", "ferries at dawn")] {
+        sqlx::query(
+            "INSERT INTO content_items (rowid, id, type, slug, status, version, position, created_at, updated_at, \
+             published_at, fields, embed, document) VALUES ($1, $2, 'page', $3, 'published', 2, $1, 1, 2, 3, '{}', '{}', $4)",
+        )
+        .bind(rowid)
+        .bind(id.as_slice())
+        .bind(slug)
+        .bind(format!(r#"{{"slug":"{slug}"}}"#))
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO content_search (rowid, title, body) VALUES ($1, $2, $3)")
+            .bind(rowid)
+            .bind(slug)
+            .bind(body)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn the_cards_migration_keeps_every_row_its_rowid_and_its_search_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("read.db");
+    migrated_up_to(&path, "0004", &dir.path().join("before-cards")).await;
+
+    let ReadStore::Sqlite(pool) = ReadStore::open_sqlite(&path).await.unwrap() else { unreachable!() };
+    let rows =
+        sqlx::query("SELECT rowid, slug, card, COALESCE(card, document) AS listed FROM content_items ORDER BY rowid")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let rows: Vec<(i64, String, Option<String>, String)> =
+        rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect();
+    assert_eq!(
+        rows,
+        [
+            (7, "intro".to_owned(), None, r#"{"slug":"intro"}"#.to_owned()),
+            (9, "ferries".to_owned(), None, r#"{"slug":"ferries"}"#.to_owned())
+        ],
+        "rows and rowids kept; no card until an item is rendered again, so lists read the document"
+    );
+    let found: Vec<String> = sqlx::query_scalar(
+        "SELECT i.slug FROM content_search s JOIN content_items i ON i.rowid = s.rowid WHERE content_search MATCH 'dawn'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(found, ["ferries"], "search entries still point at their items");
+    let mut indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'content_items' AND sql IS NOT NULL",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    indexes.sort();
+    assert_eq!(indexes, ["content_items_list_idx", "content_items_slug_idx"]);
+    let columns: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM pragma_table_info('content_items')").fetch_all(&pool).await.unwrap();
+    let at = |name: &str| columns.iter().position(|c| c == name).unwrap();
+    assert!(at("card") < at("document") && at("document") < at("fields"), "{columns:?}");
+    pool.close().await;
+}
