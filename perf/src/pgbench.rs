@@ -119,31 +119,23 @@ pub fn inline(sql: &Sql, replace: &[(Arg, String)]) -> Result<String, ScriptErro
     Ok(out)
 }
 
-fn text_literal(text: &str) -> Result<String, ScriptError> {
-    if text.contains(':') {
-        return Err(ScriptError::Colon(text.to_owned()));
-    }
-    Ok(format!("'{}'", text.replace('\'', "''")))
-}
-
-fn time_literal(micros: i64) -> String {
-    // to_timestamp(float8) is immutable (folded at plan time) and has no `:` for pgbench to trip on.
-    format!("to_timestamp({}.{:06})", micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000))
-}
-
+/// The query API's literal, refused for text with a `:` (pgbench would read `:name` as a variable).
 fn literal(arg: &Arg) -> Result<String, ScriptError> {
-    let list = |items: Vec<String>, ty: &str| format!("ARRAY[{}]::{ty}[]", items.join(", "));
-    Ok(match arg {
-        Arg::Text(t) => format!("{}::text", text_literal(t)?),
-        Arg::Uuid(u) => format!("'{u}'::uuid"),
-        Arg::F64(f) => format!("{f:?}::float8"),
-        Arg::I64(i) => i.to_string(),
-        Arg::Time(t) => time_literal(*t),
-        Arg::UuidArray(v) => list(v.iter().map(|u| format!("'{u}'")).collect(), "uuid"),
-        Arg::TextArray(v) => list(v.iter().map(|t| text_literal(t)).collect::<Result<_, _>>()?, "text"),
-        Arg::F64Array(v) => list(v.iter().map(|f| format!("{f:?}")).collect(), "float8"),
-        Arg::TimeArray(v) => list(v.iter().map(|t| time_literal(*t)).collect(), "timestamptz"),
-    })
+    let texts: Vec<&String> = match arg {
+        Arg::Text(t) => vec![t],
+        Arg::TextArray(v) => v.iter().collect(),
+        Arg::Uuid(_)
+        | Arg::F64(_)
+        | Arg::I64(_)
+        | Arg::Time(_)
+        | Arg::UuidArray(_)
+        | Arg::F64Array(_)
+        | Arg::TimeArray(_) => Vec::new(),
+    };
+    if let Some(text) = texts.into_iter().find(|t| t.contains(':')) {
+        return Err(ScriptError::Colon(text.clone()));
+    }
+    Ok(query_api::sql::postgres_literal(arg))
 }
 
 #[cfg(test)]

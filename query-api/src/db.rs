@@ -2,17 +2,21 @@
 //! ids as [`Uuid`], times as microseconds, booleans as `bool`.
 
 use crate::error::QueryError;
-use crate::sql::{Arg, Dialect, Sql};
+use crate::sql::{Arg, Dialect, Planning, Sql};
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgRow;
+use sqlx::postgres::{PgPoolOptions, PgRow};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{PgPool, Row, SqlitePool};
 use uuid::Uuid;
 
-/// The read models' database, as the query API reads it. Cheap to clone (a pool).
+/// The read models' database, as the query API reads it. Cheap to clone (pools).
+///
+/// On PostgreSQL, two pools over the same database: `per_values` for statements planned with
+/// PostgreSQL's default, `generic` (`plan_cache_mode = force_generic_plan`) for those marked
+/// [`Planning::Generic`]. Connections open on demand, each pool up to the given pool's size.
 #[derive(Debug, Clone)]
 pub enum ReadDb {
-    Postgres(PgPool),
+    Postgres { per_values: PgPool, generic: PgPool },
     Sqlite(SqlitePool),
 }
 
@@ -73,37 +77,79 @@ fn time_of(micros: i64) -> DateTime<Utc> {
 }
 
 impl ReadDb {
+    /// Reads through `pool`, and through a second pool like it whose connections plan generically.
+    pub fn postgres(pool: PgPool) -> Self {
+        let options = (*pool.connect_options()).clone().options([("plan_cache_mode", "force_generic_plan")]);
+        let generic = PgPoolOptions::new()
+            .max_connections(pool.options().get_max_connections())
+            .acquire_timeout(pool.options().get_acquire_timeout())
+            .after_connect(|conn, _| Box::pin(infra::priority::on_postgres_connect(conn)))
+            .connect_lazy_with(options);
+        Self::Postgres { per_values: pool, generic }
+    }
+
     pub fn dialect(&self) -> Dialect {
         match self {
-            Self::Postgres(_) => Dialect::Postgres,
+            Self::Postgres { .. } => Dialect::Postgres,
             Self::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// Closes every pool.
+    pub async fn close(&self) {
+        match self {
+            Self::Postgres { per_values, generic } => {
+                per_values.close().await;
+                generic.close().await;
+            }
+            Self::Sqlite(pool) => pool.close().await,
         }
     }
 
     pub async fn fetch(&self, sql: &Sql) -> Result<Vec<AnyRow>, QueryError> {
         match self {
-            Self::Postgres(pool) => Ok(bind_postgres(&sql.text, &sql.args)
-                .fetch_all(pool)
-                .await?
-                .into_iter()
-                .map(AnyRow::Postgres)
-                .collect()),
+            Self::Postgres { per_values, generic } => {
+                let pool = if sql.planning == Planning::Generic { generic } else { per_values };
+                Ok(bind_postgres(&sql.text, &sql.args)
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(AnyRow::Postgres)
+                    .collect())
+            }
             Self::Sqlite(pool) => {
                 Ok(bind_sqlite(&sql.text, &sql.args)?.fetch_all(pool).await?.into_iter().map(AnyRow::Sqlite).collect())
             }
         }
     }
 
-    /// The plan of `sql`, one line per node. On PostgreSQL sequential scans are priced out
-    /// (`enable_seqscan = off`), so a `Seq Scan` left in the plan means no index can serve the
-    /// statement, however small the tables are.
+    /// The plan of `sql` as it runs, one line per node. On PostgreSQL sequential scans are
+    /// priced out (`enable_seqscan = off`), so a `Seq Scan` left in the plan means no index can
+    /// serve the statement, however small the tables are; a [`Planning::Generic`] statement
+    /// shows its generic plan (prepared, then `EXPLAIN EXECUTE` on a generic connection).
     pub async fn explain(&self, sql: &Sql) -> Result<Vec<String>, QueryError> {
         match self {
-            Self::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
+            Self::Postgres { per_values, generic } => {
+                let once = sql.planning == Planning::Generic;
+                let mut tx = if once { generic.begin() } else { per_values.begin() }.await?;
                 sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
-                let text = format!("EXPLAIN {}", sql.text);
-                let rows = bind_postgres(&text, &sql.args).fetch_all(&mut *tx).await?;
+                let rows = if once {
+                    // Not `DEALLOCATE ALL`: the connection's statement cache holds prepared statements too.
+                    let name = format!("folio_explain_{}", Uuid::now_v7().simple());
+                    // The simple protocol: over the extended one the outer statement owns `$n`.
+                    let prepare = format!("PREPARE {name} AS {}", sql.text);
+                    sqlx::raw_sql(&prepare).execute(&mut *tx).await?;
+                    // EXECUTE inside EXPLAIN takes no parameters of the outer statement: the values
+                    // go in as literals (only partition pruning looks at them; the plan is generic).
+                    let values: Vec<String> = sql.args.iter().map(crate::sql::postgres_literal).collect();
+                    let arguments = if values.is_empty() { String::new() } else { format!("({})", values.join(", ")) };
+                    let text = format!("EXPLAIN EXECUTE {name}{arguments}");
+                    let rows = sqlx::query(&text).fetch_all(&mut *tx).await?;
+                    sqlx::query(&format!("DEALLOCATE {name}")).execute(&mut *tx).await?;
+                    rows
+                } else {
+                    bind_postgres(&format!("EXPLAIN {}", sql.text), &sql.args).fetch_all(&mut *tx).await?
+                };
                 tx.rollback().await?;
                 rows.iter().map(|r| r.try_get::<String, _>(0).map_err(QueryError::from)).collect()
             }

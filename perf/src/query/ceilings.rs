@@ -10,7 +10,7 @@ use query_api::catalog::Catalog;
 use query_api::plan::{Audience, ListPlan};
 use query_api::request::cursor::{Cursor, KeyValue};
 use query_api::sql::lookups::{self, ItemRef};
-use query_api::sql::{list, Arg, Sql};
+use query_api::sql::{list, Arg, Planning, Sql};
 use query_api::ReadDb;
 use sqlx::{Connection, PgConnection};
 use std::fmt::Write as _;
@@ -83,8 +83,13 @@ impl Statements {
 
 /// The pgbench script of each shape: the query API's statement with its random parameters
 /// drawn by pgbench and looked up in SQL (one indexed probe each; `folio_bench.state_items`
-/// holds the state users' 20 article ids).
-pub async fn pgbench_scripts(db: &ReadDb, articles: u64, state_users: u64) -> Result<Vec<(String, String)>, Error> {
+/// holds the state users' 20 article ids), and how the query API has PostgreSQL plan it (the
+/// ceiling runs with the same `plan_cache_mode`).
+pub async fn pgbench_scripts(
+    db: &ReadDb,
+    articles: u64,
+    state_users: u64,
+) -> Result<Vec<(String, String, Planning)>, Error> {
     let cursor = Cursor { key: KeyValue::Int(SENTINEL_TIME), id: SENTINEL_UUID };
     let sql = Statements::render(db, SENTINEL_UUID, &cursor, SENTINEL_SLUG, SENTINEL_USER, &[SENTINEL_UUID]).await?;
     let article = "FROM content_items WHERE type = 'article' AND slug = 'article-' || CAST(:p AS text)";
@@ -142,7 +147,13 @@ pub async fn pgbench_scripts(db: &ReadDb, articles: u64, state_users: u64) -> Re
             )?,
         ),
     ];
-    Ok(scripts.into_iter().map(|(name, head, body)| (name.to_owned(), format!("{head}{body}"))).collect())
+    scripts
+        .into_iter()
+        .map(|(name, head, body)| {
+            let planning = sql.get(name).ok_or("no statement")?.planning;
+            Ok((name.to_owned(), format!("{head}{body}"), planning))
+        })
+        .collect()
 }
 
 /// The state users' article ids, for pgbench.
@@ -195,7 +206,7 @@ pub async fn plans(data: &Data, setup: &Setup, articles: u64) -> Result<String, 
         }
         let _ = writeln!(out, "## {} {shape} ({sample})\n\n{}\n", data.store.profile(), statement.text);
         let lines = match db {
-            ReadDb::Postgres(_) => {
+            ReadDb::Postgres { .. } => {
                 let mut explain = statement.clone();
                 explain.text = format!("EXPLAIN (ANALYZE, BUFFERS) {}", statement.text);
                 // Twice: the second run is the warm one.

@@ -38,7 +38,7 @@ impl Data {
                 let events = PgPoolOptions::new().max_connections(2).connect_lazy_with(options.clone());
                 let read = options.options([("search_path", projectors::read_store::POSTGRES_SCHEMA)]);
                 let read = PgPoolOptions::new().max_connections(2).connect_lazy_with(read);
-                (Events::Postgres(events), ReadDb::Postgres(read))
+                (Events::Postgres(events), ReadDb::postgres(read))
             }
             Store::Embedded(dir) => {
                 let open = |file: &str| {
@@ -82,10 +82,7 @@ impl Data {
             Events::Postgres(pool) => pool.close().await,
             Events::Sqlite(pool) => pool.close().await,
         }
-        match &self.read {
-            ReadDb::Postgres(pool) => pool.close().await,
-            ReadDb::Sqlite(pool) => pool.close().await,
-        }
+        self.read.close().await;
     }
 }
 

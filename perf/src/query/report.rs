@@ -90,7 +90,8 @@ server) instead, and the 0.8× criterion does not apply.
 - The pgbench statements are the query API's own (`query_api::sql::list::page`, \
 `query_api::sql::lookups::{detail, history, state}` for the plans `query_api::plan::plan` makes of the \
 same query strings), literal arguments inlined, `--protocol=prepared`, 100 clients, 2 threads, \
-`PGOPTIONS=-c search_path=folio_read`, after a warm-up run. Random parameters are drawn by pgbench \
+`PGOPTIONS=-c search_path=folio_read` (and `-c plan_cache_mode=force_generic_plan` for the shapes the \
+query API has planned once, as its own connections do), after a warm-up run. Random parameters are drawn by pgbench \
 and looked up in SQL, work the ceiling does and Folio does not: by_tag's tag id \
 (`SELECT id FROM content_items WHERE type = 'tag' AND slug = 'tag-' || :t`), list20_cursor's key \
 and id (two such lookups of article P, uniform over the published articles; the HTTP side picks \

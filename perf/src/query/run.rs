@@ -11,6 +11,7 @@ use crate::cpu::Snapshot;
 use crate::folio::{create_key, Server, Store};
 use crate::measure::Figures;
 use crate::Error;
+use query_api::sql::Planning;
 use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection};
 use std::collections::HashMap;
@@ -132,7 +133,7 @@ pub async fn run_profile(profile: &str, args: &Args) -> Result<ProfileRun, Error
     if let (Store::Postgres(url), false) = (&store, args.no_pgbench) {
         store_state_items(url, &setup.state).await?;
         let scripts = pgbench_scripts(&data.read, args.scale.articles(), args.state_users).await?;
-        for (shape, script) in scripts.into_iter().filter(|(s, _)| args.workloads.contains(s)) {
+        for (shape, script, planning) in scripts.into_iter().filter(|(s, _, _)| args.workloads.contains(s)) {
             let mut attempts = Vec::new();
             let measured = loop {
                 wait_for_quiet(args, own, &database).await;
@@ -140,7 +141,10 @@ pub async fn run_profile(profile: &str, args: &Args) -> Result<ProfileRun, Error
                 let (warmup, seconds) = (args.warmup, args.seconds);
                 let attempt = tokio::task::spawn_blocking(move || {
                     let dir = tempfile::tempdir()?;
-                    let options = format!("-c search_path={}", projectors::read_store::POSTGRES_SCHEMA);
+                    let mut options = format!("-c search_path={}", projectors::read_store::POSTGRES_SCHEMA);
+                    if planning == Planning::Generic {
+                        options.push_str(" -c plan_cache_mode=force_generic_plan");
+                    }
                     let env = [("PGOPTIONS", options.as_str())];
                     // A warm-up run first, as the HTTP workloads have one.
                     crate::pgbench::run_with_env(&url, &text, clients, warmup.max(1), dir.path(), &env)?;

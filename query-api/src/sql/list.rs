@@ -74,6 +74,9 @@ pub fn page(dialect: Dialect, plan: &ListPlan, cursor: Option<&Cursor>) -> Sql {
     let start = cursor_part.and_then(|p| parts.iter().position(|q| *q == p)).unwrap_or(0);
     let parts = &parts[start..];
     let fetch = plan.limit + 1;
+    if one_range_whatever_the_values(plan, driver) {
+        sql.plan_once();
+    }
     if let [only] = parts {
         select(&mut sql, plan, driver, *only, cursor.filter(|_| cursor_part == Some(*only)), None);
         page_limit(&mut sql, driver, fetch);
@@ -92,6 +95,15 @@ pub fn page(dialect: Dialect, plan: &ListPlan, cursor: Option<&Cursor>) -> Sql {
     let dir = if descending { "DESC" } else { "ASC" };
     sql.push(&format!(") AS pages ORDER BY part, k {dir}, id {dir}")).limit(fetch);
     sql
+}
+
+/// Whether the page is one index range in publish order whatever the values: no search, no
+/// condition but the relation the driver consumed. Its plan can then be made once
+/// ([`super::Planning::Generic`]); with filters or search, how selective the values are decides
+/// the best plan.
+fn one_range_whatever_the_values(plan: &ListPlan, driver: Driver<'_>) -> bool {
+    let consumed = usize::from(matches!(driver, Driver::Refs { .. }));
+    plan.search.is_none() && plan.conditions.len() == consumed && matches!(plan.sort.key, SortKey::Time(_))
 }
 
 /// The page's limit. Driven by `content_items`, a literal, so PostgreSQL keeps one generic plan

@@ -32,6 +32,7 @@ pub fn detail(dialect: Dialect, type_name: &str, item: &ItemRef, visible: &[&'st
     let status = if dialect == Dialect::Sqlite { "+ci.status" } else { "ci.status" };
     statuses(&mut sql, status, visible);
     sql.push(" ORDER BY ci.position DESC LIMIT 1");
+    sql.plan_once();
     sql
 }
 
@@ -56,6 +57,7 @@ pub fn comments(dialect: Dialect, type_name: &str, item: Uuid, after: Option<&Cu
     sql.push(" AND ci.type = ").bind(Arg::Text(type_name.to_owned()));
     let collate = if dialect == Dialect::Postgres { " COLLATE \"C\"" } else { "" };
     sql.push(&format!(" ORDER BY cm.thread{collate}")).limit(fetch);
+    sql.plan_once();
     sql
 }
 
@@ -77,6 +79,7 @@ pub fn history(dialect: Dialect, user: &str, after: Option<(i64, Uuid)>, visible
     sql.push(" AND ");
     statuses(&mut sql, "ci.status", visible);
     sql.push(" ORDER BY u.last_viewed_at DESC, u.item_id").limit(fetch);
+    sql.plan_once();
     sql
 }
 
@@ -89,18 +92,21 @@ pub fn state(dialect: Dialect, user: &str, items: &[Uuid]) -> Sql {
     .bind(Arg::Text(user.to_owned()))
     .push(" AND ");
     sql.bind_in("item_id", items.iter().map(|i| Arg::Uuid(*i)).collect());
+    sql.plan_once();
     sql
 }
 
 pub fn type_definition(dialect: Dialect, name: &str) -> Sql {
     let mut sql = Sql::new(dialect);
     sql.push("SELECT definition FROM content_types WHERE name = ").bind(Arg::Text(name.to_owned()));
+    sql.plan_once();
     sql
 }
 
 pub fn api_key(dialect: Dialect, key_id: Uuid) -> Sql {
     let mut sql = Sql::new(dialect);
     sql.push("SELECT role, secret_sha256, revoked FROM api_keys WHERE key_id = ").bind(Arg::Uuid(key_id));
+    sql.plan_once();
     sql
 }
 

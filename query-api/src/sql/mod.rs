@@ -28,16 +28,38 @@ pub enum Arg {
     TimeArray(Vec<i64>),
 }
 
+/// How PostgreSQL may plan a statement that runs again and again (SQLite plans at prepare).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Planning {
+    /// PostgreSQL's default: a plan for each execution's values whenever it judges one cheaper.
+    /// For statements whose best plan depends on how selective the values are: filters,
+    /// search, counts (an estimated count reads the plan's row estimate).
+    #[default]
+    PerValues,
+    /// One plan for every execution. For statements that walk one index range whatever the
+    /// values: planning them for each execution's values cost more CPU than running them, and
+    /// PostgreSQL keeps doing it when the values make a custom plan look cheaper (the newest
+    /// page of the most common type always does), so it is told not to.
+    Generic,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sql {
     pub dialect: Dialect,
     pub text: String,
     pub args: Vec<Arg>,
+    pub planning: Planning,
 }
 
 impl Sql {
     pub fn new(dialect: Dialect) -> Self {
-        Self { dialect, text: String::with_capacity(512), args: Vec::new() }
+        Self { dialect, text: String::with_capacity(512), args: Vec::new(), planning: Planning::PerValues }
+    }
+
+    /// Marks the statement as one whose plan does not depend on its values ([`Planning::Generic`]).
+    pub fn plan_once(&mut self) -> &mut Self {
+        self.planning = Planning::Generic;
+        self
     }
 
     pub fn push(&mut self, text: &str) -> &mut Self {
@@ -113,5 +135,26 @@ fn array_of(values: Vec<Arg>) -> Arg {
         _ => Arg::TextArray(
             values.into_iter().filter_map(|v| if let Arg::Text(t) = v { Some(t) } else { None }).collect(),
         ),
+    }
+}
+
+/// `arg` as a PostgreSQL literal of its type, for statements that cannot take parameters
+/// (`EXPLAIN EXECUTE`, pgbench scripts). Text is quoted with `'` doubled (PostgreSQL's
+/// standard-conforming strings); times are `to_timestamp(seconds.micros)`, which has no `:`.
+pub fn postgres_literal(arg: &Arg) -> String {
+    let text = |t: &str| format!("'{}'", t.replace('\'', "''"));
+    let time =
+        |micros: i64| format!("to_timestamp({}.{:06})", micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
+    let list = |items: Vec<String>, ty: &str| format!("ARRAY[{}]::{ty}[]", items.join(", "));
+    match arg {
+        Arg::Text(t) => format!("{}::text", text(t)),
+        Arg::Uuid(u) => format!("'{u}'::uuid"),
+        Arg::F64(f) => format!("{f:?}::float8"),
+        Arg::I64(i) => i.to_string(),
+        Arg::Time(t) => time(*t),
+        Arg::UuidArray(v) => list(v.iter().map(|u| format!("'{u}'")).collect(), "uuid"),
+        Arg::TextArray(v) => list(v.iter().map(|t| text(t)).collect(), "text"),
+        Arg::F64Array(v) => list(v.iter().map(|f| format!("{f:?}")).collect(), "float8"),
+        Arg::TimeArray(v) => list(v.iter().map(|t| time(*t)).collect(), "timestamptz"),
     }
 }
