@@ -3,7 +3,9 @@
 //! sqlx takes no lock around SQLite migrations, and switching a new file to WAL needs it alone:
 //! two processes opening a new file together (a `folio serve` starting while a
 //! `folio projections status` runs) can fail with "database is locked", or the slower one on a
-//! table the faster one has just created. Opening again is then safe: the next attempt reads
+//! table the faster one has just created, or, when a migration succeeds twice (one that rebuilds
+//! a table), on recording it: the faster one recorded that version first, and the slower one's
+//! transaction, the migration included, rolls back. Opening again is then safe: the next attempt reads
 //! what the other process committed and applies only the migrations still missing (checking the
 //! applied ones' checksums as always).
 
@@ -37,10 +39,31 @@ fn raced(error: &dyn std::error::Error) -> bool {
     let mut current = Some(error);
     while let Some(error) = current {
         let text = error.to_string();
-        if text.contains("database is locked") || text.contains("already exists") {
+        if text.contains("database is locked")
+            || text.contains("already exists")
+            || text.contains("UNIQUE constraint failed: _sqlx_migrations.version")
+        {
             return true;
         }
         current = error.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    struct Text(&'static str);
+
+    #[test]
+    fn another_process_creating_the_file_is_a_race_other_errors_are_not() {
+        assert!(raced(&Text("database is locked")));
+        assert!(raced(&Text("table content_items already exists")));
+        assert!(raced(&Text("UNIQUE constraint failed: _sqlx_migrations.version")));
+        assert!(!raced(&Text("UNIQUE constraint failed: content_items.id")));
+        assert!(!raced(&Text("no such table: content_items")));
+    }
 }
