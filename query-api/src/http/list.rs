@@ -28,7 +28,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
         ("Folio-Min-Position" = Option<u64>, Header, description = "Wait until the read models reached this position"),
     ),
     responses(
-        (status = 200, description = "`{\"data\": [documents with counters], \"next\": cursor or null, \"count\"?: {\"value\", \"estimated\"}}`"),
+        (status = 200, description = "`{\"data\": [cards with counters], \"next\": cursor or null, \"count\"?: {\"value\", \"estimated\"}}`; a card is the document without the fields its type defines `\"listed\": false`"),
         (status = 304, description = "If-None-Match matched"),
         (status = 400, description = "Bad parameter", body = infra::http::Problem),
         (status = 401, description = "Bad key", body = infra::http::Problem),
