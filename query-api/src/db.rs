@@ -72,6 +72,14 @@ fn bind_sqlite<'q>(text: &'q str, args: &'q [Arg]) -> Result<SqliteQuery<'q>, Qu
     Ok(query)
 }
 
+/// The PostgreSQL pool that plans `sql` as its [`Planning`] says.
+fn pool_for<'p>(sql: &Sql, per_values: &'p PgPool, generic: &'p PgPool) -> &'p PgPool {
+    match sql.planning {
+        Planning::Generic => generic,
+        Planning::PerValues => per_values,
+    }
+}
+
 fn time_of(micros: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(micros).unwrap_or_default()
 }
@@ -108,15 +116,12 @@ impl ReadDb {
 
     pub async fn fetch(&self, sql: &Sql) -> Result<Vec<AnyRow>, QueryError> {
         match self {
-            Self::Postgres { per_values, generic } => {
-                let pool = if sql.planning == Planning::Generic { generic } else { per_values };
-                Ok(bind_postgres(&sql.text, &sql.args)
-                    .fetch_all(pool)
-                    .await?
-                    .into_iter()
-                    .map(AnyRow::Postgres)
-                    .collect())
-            }
+            Self::Postgres { per_values, generic } => Ok(bind_postgres(&sql.text, &sql.args)
+                .fetch_all(pool_for(sql, per_values, generic))
+                .await?
+                .into_iter()
+                .map(AnyRow::Postgres)
+                .collect()),
             Self::Sqlite(pool) => {
                 Ok(bind_sqlite(&sql.text, &sql.args)?.fetch_all(pool).await?.into_iter().map(AnyRow::Sqlite).collect())
             }
@@ -130,10 +135,9 @@ impl ReadDb {
     pub async fn explain(&self, sql: &Sql) -> Result<Vec<String>, QueryError> {
         match self {
             Self::Postgres { per_values, generic } => {
-                let once = sql.planning == Planning::Generic;
-                let mut tx = if once { generic.begin() } else { per_values.begin() }.await?;
+                let mut tx = pool_for(sql, per_values, generic).begin().await?;
                 sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
-                let rows = if once {
+                let rows = if sql.planning == Planning::Generic {
                     // Not `DEALLOCATE ALL`: the connection's statement cache holds prepared statements too.
                     let name = format!("folio_explain_{}", Uuid::now_v7().simple());
                     // The simple protocol: over the extended one the outer statement owns `$n`.

@@ -19,7 +19,7 @@ use super::item::Item;
 use crate::time::render as render_time;
 use events::schema::{FieldDefinition, FieldKind, TypeDefinition};
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -222,22 +222,17 @@ pub fn render(item: &Item, definition: Option<&TypeDefinition>, embeds: &dyn Fn(
     }
 }
 
-/// The document without the unlisted fields it has, or `None` when it has none of them.
+/// The document without the unlisted fields it has, or `None` when it has none of them. Borrows
+/// the document's members (a projector batch renders many items): the map keeps them in key
+/// order, as the document's own map does, so card and document list members alike.
 fn card_of(document: &Map<String, Value>, fields: &[FieldDefinition]) -> Option<String> {
-    let unlisted: Vec<&str> = fields
-        .iter()
-        .filter(|f| !f.listed && document.contains_key(f.name.as_str()))
-        .map(|f| f.name.as_str())
-        .collect();
-    if unlisted.is_empty() {
+    let unlisted = |name: &str| fields.iter().any(|f| !f.listed && f.name.as_str() == name);
+    if !document.keys().any(|name| unlisted(name)) {
         return None;
     }
-    let card: Map<String, Value> = document
-        .iter()
-        .filter(|(name, _)| !unlisted.contains(&name.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    Some(Value::Object(card).to_string())
+    let card: BTreeMap<&str, &Value> =
+        document.iter().filter(|(name, _)| !unlisted(name)).map(|(k, v)| (k.as_str(), v)).collect();
+    serde_json::to_string(&card).ok()
 }
 
 /// A target reached twice in one field (directly and as an ancestor) keeps its smallest depth.

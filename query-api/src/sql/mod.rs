@@ -104,9 +104,9 @@ impl Sql {
     }
 
     /// ` LIMIT n` with `n` written into the text. A limit is a number this crate computed (never
-    /// client text), and as a literal it lets PostgreSQL cache one generic plan: with `LIMIT $n`
-    /// the generic plan looks costly (an unknown limit is assumed large), so PostgreSQL would
-    /// plan every execution again, which cost more CPU than running the statement.
+    /// client text); as a literal the planner sees how few rows are wanted, also in a generic plan
+    /// (with `LIMIT $n` it assumes a large limit). Whether PostgreSQL plans a statement once is
+    /// decided by [`Planning`], not by the literal: left to itself it kept re-planning list20.
     pub fn limit(&mut self, n: u32) -> &mut Self {
         self.push(" LIMIT ");
         self.text.push_str(&n.to_string());
