@@ -64,6 +64,7 @@ impl Ops {
                 .app_data(exporter.clone())
                 .configure(infra::http::health::configure)
                 .configure(crate::metrics::configure)
+                .default_service(web::to(infra::http::no_route))
         })
         .workers(1)
         .disable_signals()

@@ -105,6 +105,7 @@ pub async fn run(args: QueryApiArgs) -> Result<(), CliError> {
             .configure(crate::docs::configure)
             .configure(query_api::configure_health)
             .configure(query_api::http::configure)
+            .default_service(web::to(infra::http::no_route))
     })
     .listen(listener)
     .map_err(bind_error)?

@@ -135,11 +135,12 @@ pub struct JetStreamFeeds {
 #[async_trait::async_trait]
 impl AsyncFeedFactory for JetStreamFeeds {
     async fn make(&mut self, projection: &str) -> Result<Box<dyn Feed>, CliError> {
-        let feed =
-            projectors::feed::JetStreamFeed::new(self.client.clone(), self.store.clone(), projection, self.batch)
-                .await
-                .map_err(projectors::RunnerError::Feed)?;
-        Ok(Box::new(feed))
+        Ok(Box::new(projectors::feed::JetStreamFeed::new(
+            self.client.clone(),
+            self.store.clone(),
+            projection,
+            self.batch,
+        )))
     }
 }
 

@@ -131,6 +131,7 @@ impl Application {
                 .configure(crate::docs::configure)
                 .configure(query_api::configure_health)
                 .configure(command_api::http::configure(limits))
+                .default_service(web::to(infra::http::no_route))
                 .configure(move |config| {
                     if let Some(query) = query {
                         config.app_data(query);

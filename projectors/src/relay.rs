@@ -9,6 +9,10 @@
 //! - When a publish fails (NATS down, timeout), the relay waits and re-publishes everything after
 //!   its last acknowledged position; the client reconnects by itself. Nothing is skipped: a gap can
 //!   only come from a message JetStream refused, and projectors repair gaps from the store.
+//! - NATS need not be up when the relay starts: the stream is ensured before the first publish,
+//!   and a failure there is a failed round like any other.
+//! - Every PubAck of a round is awaited (each within `ack_timeout`), so no publish of a failed
+//!   round keeps one of the `window` permits past the round.
 
 use crate::bus::{self, HEADER_EVENT_TYPE, HEADER_POSITION, HEADER_REQUEST_ID, HEADER_STREAM};
 use crate::feed::{FeedError, StoreFeed};
@@ -16,6 +20,7 @@ use crate::read_store::ReadStore;
 use async_nats::jetstream::{self, message::PublishMessage};
 use events::{Position, RecordedEvent};
 use infra::EventStore;
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -44,6 +49,7 @@ pub struct Relay {
     checkpoints: ReadStore,
     config: RelayConfig,
     position: Position,
+    stream_ensured: bool,
 }
 
 impl std::fmt::Debug for Relay {
@@ -53,7 +59,7 @@ impl std::fmt::Debug for Relay {
 }
 
 impl Relay {
-    /// Ensures the JetStream stream exists and reads the relay's checkpoint.
+    /// Reads the relay's checkpoint (NATS is not touched before the first publish).
     pub async fn new(
         store: Arc<dyn EventStore>,
         client: async_nats::Client,
@@ -64,9 +70,8 @@ impl Relay {
             .timeout(config.ack_timeout)
             .max_ack_inflight(config.window.max(1))
             .build(client);
-        bus::ensure_stream(&context).await?;
         let position = checkpoints.checkpoint(CHECKPOINT).await?;
-        Ok(Self { feed: StoreFeed::new(store), context, checkpoints, config, position })
+        Ok(Self { feed: StoreFeed::new(store), context, checkpoints, config, position, stream_ensured: false })
     }
 
     /// The last position JetStream acknowledged.
@@ -101,7 +106,7 @@ impl Relay {
     async fn publish_until_acked(&mut self, batch: &[RecordedEvent]) -> Result<(), crate::RunnerError> {
         let mut pending: &[RecordedEvent] = batch;
         while !pending.is_empty() {
-            let acked = publish(&self.context, pending).await;
+            let acked = if self.ensure_stream().await { publish(&self.context, pending).await } else { 0 };
             if acked > 0 {
                 let last = &pending[acked - 1];
                 let mut tx = self.checkpoints.begin().await?;
@@ -111,10 +116,23 @@ impl Relay {
                 pending = &pending[acked..];
             }
             if !pending.is_empty() {
+                // Nothing went through: the next round checks the stream again (it may be gone).
+                self.stream_ensured &= acked > 0;
                 tokio::time::sleep(self.config.retry).await;
             }
         }
         Ok(())
+    }
+
+    /// Whether the stream is known to exist (created now if it was missing).
+    async fn ensure_stream(&mut self) -> bool {
+        if !self.stream_ensured {
+            match bus::ensure_stream(&self.context).await {
+                Ok(_) => self.stream_ensured = true,
+                Err(error) => tracing::warn!(%error, "cannot reach JetStream; will retry"),
+            }
+        }
+        self.stream_ensured
     }
 }
 
@@ -124,22 +142,17 @@ async fn publish(context: &jetstream::Context, events: &[RecordedEvent]) -> usiz
     let mut acks = Vec::with_capacity(events.len());
     for event in events {
         match send(context, event).await {
-            Ok(ack) => acks.push(ack),
+            Ok(ack) => acks.push(ack.into_future()),
             Err(error) => {
                 tracing::warn!(position = event.position, %error, "publish failed; will retry");
                 break;
             }
         }
     }
-    let mut acknowledged = 0;
-    for (ack, event) in acks.into_iter().zip(events) {
-        match ack.await {
-            Ok(_) => acknowledged += 1,
-            Err(error) => {
-                tracing::warn!(position = event.position, %error, "no PubAck; will re-publish");
-                break;
-            }
-        }
+    let results = futures_util::future::join_all(acks).await;
+    let acknowledged = results.iter().take_while(|result| result.is_ok()).count();
+    if let Some(Err(error)) = results.get(acknowledged) {
+        tracing::warn!(position = events[acknowledged].position, %error, "no PubAck; will re-publish");
     }
     acknowledged
 }

@@ -1,4 +1,5 @@
-//! Faults across processes: NATS restarted under the relay, the projector killed with SIGKILL.
+//! Faults across processes: NATS restarted under the relay, JetStream unavailable while the
+//! roles start, the projector killed with SIGKILL.
 //! Each ends with the read models equal, row for row, to a clean rebuild from the event store.
 
 use crate::processes::{Nats, Role};
@@ -119,6 +120,30 @@ async fn nats_restarted_under_the_relay_loses_and_duplicates_nothing() {
     projector.terminate();
     let comments = projectors::inspect::counters(&cluster.read).await.unwrap();
     assert_eq!(comments.as_array().unwrap().len(), 320, "every article has its counters, once");
+    cluster.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_started_while_jetstream_is_unavailable_wait_for_it_then_catch_up() {
+    let mut cluster = Cluster::start().await;
+    cluster.nats.kill();
+    cluster.nats.restart_without_jetstream();
+    writer::define_article(cluster.store.as_ref()).await;
+    let mut relay = cluster.role(&["relay", "--relay-ack-timeout-ms", "500"]);
+    let mut projector = cluster.role(&["projector"]);
+    writer::write(cluster.store.clone(), 0, 40, Duration::ZERO).await;
+    // Every JetStream request of the roles is refused meanwhile (no responders).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(relay.is_running(), "the relay must wait for JetStream, not exit");
+    assert!(projector.is_running(), "the projector must wait for JetStream, not exit");
+    cluster.nats.kill();
+    cluster.nats.restart();
+    writer::write(cluster.store.clone(), 40, 10, Duration::ZERO).await;
+    cluster.wait_until_caught_up().await;
+    cluster.assert_equal_to_a_clean_rebuild().await;
+    cluster.assert_jetstream_holds_each_event_once().await;
+    relay.terminate();
+    projector.terminate();
     cluster.cleanup().await;
 }
 

@@ -36,11 +36,20 @@ impl Nats {
     }
 
     pub fn restart(&mut self) {
-        assert!(self.child.is_none(), "already running");
         let store: PathBuf = self.dir.path().join("jetstream");
-        let child = Command::new("nats-server")
-            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
-            .arg(&store)
+        self.spawn(Command::new("nats-server").args(["-js", "-sd"]).arg(&store));
+    }
+
+    /// The same address served without JetStream: clients connect, and every JetStream request
+    /// is answered "no responders", as while a cluster has not yet elected its JetStream leader.
+    pub fn restart_without_jetstream(&mut self) {
+        self.spawn(&mut Command::new("nats-server"));
+    }
+
+    fn spawn(&mut self, command: &mut Command) {
+        assert!(self.child.is_none(), "already running");
+        let child = command
+            .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -94,6 +103,11 @@ impl Role {
             .spawn()
             .unwrap();
         self.child = Some(child);
+    }
+
+    /// Whether the process is still alive (it has not exited on its own).
+    pub fn is_running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|child| child.try_wait().unwrap().is_none())
     }
 
     /// kill -9: no chance to finish a batch or save anything.

@@ -3,8 +3,10 @@
 
 pub mod health;
 pub mod metrics;
+mod no_route;
 pub mod problem;
 pub mod request_id;
 
+pub use no_route::no_route;
 pub use problem::{Problem, ProblemField};
 pub use request_id::RequestId;

@@ -99,7 +99,7 @@ async fn visibility_run(
             for projection in projectors::all_projections() {
                 feeds.push((
                     projection.name(),
-                    JetStreamFeed::new(client.clone(), store.clone(), projection.name(), args.batch).await?,
+                    JetStreamFeed::new(client.clone(), store.clone(), projection.name(), args.batch),
                 ));
             }
             let make = move |name: &str| -> Box<dyn Feed> {

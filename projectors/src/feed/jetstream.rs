@@ -4,6 +4,11 @@
 //! next position is not on NATS (a message JetStream refused, or one still in flight after a
 //! relay restart re-ordered them), that stretch is read from the event store instead. Messages
 //! at or below a committed position are acknowledged; nothing above it is.
+//!
+//! Nothing here needs NATS to be up when the feed is made: the stream and the consumer are bound
+//! on the first pull, and a failure there is a [`FeedError`] the runner retries like any other.
+//! The pull asks JetStream for idle heartbeats, so a pull request lost with a restarted server
+//! is noticed within two heartbeats and the pull is opened again.
 
 use super::{Batch, Feed, FeedError};
 use crate::bus;
@@ -18,9 +23,17 @@ use std::time::Duration;
 
 /// How far a batch may run ahead of a missing position before the store fills the gap.
 const GAP_PATIENCE: Duration = Duration::from_millis(200);
+/// How often an idle pull hears from the server; two missed mean the pull request is gone.
+const IDLE_HEARTBEAT: Duration = Duration::from_secs(5);
+/// How long one pull request lives on the server before the client renews it.
+const PULL_EXPIRES: Duration = Duration::from_secs(30);
 
 pub struct JetStreamFeed {
-    consumer: jetstream::consumer::Consumer<pull::Config>,
+    context: jetstream::Context,
+    name: String,
+    max_ack_pending: i64,
+    /// Bound on the first pull (NATS may be down when the feed is made).
+    consumer: Option<jetstream::consumer::Consumer<pull::Config>>,
     /// The long-lived pull (prefetching up to a batch ahead, with heartbeats); reopened after
     /// an error.
     messages: Option<pull::Stream>,
@@ -37,39 +50,44 @@ impl std::fmt::Debug for JetStreamFeed {
 }
 
 impl JetStreamFeed {
-    /// Binds (creating if needed) the durable consumer `folio-<projection>`.
-    pub async fn new(
-        client: async_nats::Client,
-        store: Arc<dyn EventStore>,
-        projection: &str,
-        max_batch: usize,
-    ) -> Result<Self, FeedError> {
-        let context = jetstream::new(client);
-        let stream = bus::ensure_stream(&context).await?;
-        let name = format!("folio-{projection}");
-        let max_ack_pending = i64::try_from(max_batch.saturating_mul(4).max(1000)).unwrap_or(i64::MAX);
-        let consumer = stream
-            .get_or_create_consumer(
-                &name,
-                pull::Config {
-                    durable_name: Some(name.clone()),
-                    ack_policy: AckPolicy::Explicit,
-                    deliver_policy: DeliverPolicy::All,
-                    ack_wait: Duration::from_secs(60),
-                    max_ack_pending,
-                    ..pull::Config::default()
-                },
-            )
-            .await
-            .map_err(|e| FeedError::Nats(e.to_string()))?;
-        Ok(Self {
-            consumer,
+    /// A feed on the durable consumer `folio-<projection>`, bound (created if needed) on the
+    /// first pull.
+    pub fn new(client: async_nats::Client, store: Arc<dyn EventStore>, projection: &str, max_batch: usize) -> Self {
+        Self {
+            context: jetstream::new(client),
+            name: format!("folio-{projection}"),
+            max_ack_pending: i64::try_from(max_batch.saturating_mul(4).max(1000)).unwrap_or(i64::MAX),
+            consumer: None,
             messages: None,
             prefetch: max_batch.max(1),
             store,
             buffer: BTreeMap::new(),
             unacked: BTreeMap::new(),
-        })
+        }
+    }
+
+    /// The bound consumer (a cheap handle), binding it first if needed.
+    async fn consumer(&mut self) -> Result<jetstream::consumer::Consumer<pull::Config>, FeedError> {
+        if let Some(consumer) = &self.consumer {
+            return Ok(consumer.clone());
+        }
+        let stream = bus::ensure_stream(&self.context).await?;
+        let consumer = stream
+            .get_or_create_consumer(
+                &self.name,
+                pull::Config {
+                    durable_name: Some(self.name.clone()),
+                    ack_policy: AckPolicy::Explicit,
+                    deliver_policy: DeliverPolicy::All,
+                    ack_wait: Duration::from_secs(60),
+                    max_ack_pending: self.max_ack_pending,
+                    ..pull::Config::default()
+                },
+            )
+            .await
+            .map_err(|e| FeedError::Nats(e.to_string()))?;
+        self.consumer = Some(consumer.clone());
+        Ok(consumer)
     }
 
     /// Moves messages into the buffer: waits for the first (up to `wait` when the buffer already
@@ -83,8 +101,17 @@ impl JetStreamFeed {
     ) -> Result<usize, FeedError> {
         let nats = |e: &dyn std::fmt::Display| FeedError::Nats(e.to_string());
         if self.messages.is_none() {
-            let stream =
-                self.consumer.stream().max_messages_per_batch(self.prefetch).messages().await.map_err(|e| nats(&e))?;
+            let prefetch = self.prefetch;
+            let stream = self
+                .consumer()
+                .await?
+                .stream()
+                .max_messages_per_batch(prefetch)
+                .heartbeat(IDLE_HEARTBEAT)
+                .expires(PULL_EXPIRES)
+                .messages()
+                .await
+                .map_err(|e| nats(&e))?;
             self.messages = Some(stream);
         }
         let Some(messages) = self.messages.as_mut() else { return Ok(0) };

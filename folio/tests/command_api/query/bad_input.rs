@@ -57,6 +57,10 @@ pub async fn each_kind_of_bad_read_input_has_its_code(app: &TestApp) {
         reply.problem(400, code);
         assert_eq!(reply.body["field"], *field, "{path}: {}", reply.body);
     }
+    // A path no route takes (an empty id, a typo) is a 404 problem too, not an empty body.
+    for path in ["/v1/content/article/", "/v1/contents/article", "/nothing-here"] {
+        app.send("GET", path, None, None).await.problem(404, "no_route");
+    }
 
     // A cursor altered by one character, or replayed against another query, is refused.
     let page = app.send("GET", "/v1/content/article?limit=1", None, None).await;
