@@ -2,21 +2,24 @@
 //! ids as [`Uuid`], times as microseconds, booleans as `bool`.
 
 use crate::error::QueryError;
+use crate::read_pool::ThreadPools;
 use crate::sql::{Arg, Dialect, Planning, Sql};
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgPoolOptions, PgRow};
+use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{PgPool, Row, SqlitePool};
+use std::time::Instant;
 use uuid::Uuid;
 
 /// The read models' database, as the query API reads it. Cheap to clone (pools).
 ///
-/// On PostgreSQL, two pools over the same database: `per_values` for statements planned with
-/// PostgreSQL's default, `generic` (`plan_cache_mode = force_generic_plan`) for those marked
-/// [`Planning::Generic`]. Connections open on demand, each pool up to the given pool's size.
+/// On PostgreSQL, two sets of per-thread pools ([`ThreadPools`]) over the same database:
+/// `per_values` for statements planned with PostgreSQL's default, `generic`
+/// (`plan_cache_mode = force_generic_plan`) for those marked [`Planning::Generic`]. Connections
+/// open on demand, up to the given pool's size per thread and per set.
 #[derive(Debug, Clone)]
 pub enum ReadDb {
-    Postgres { per_values: PgPool, generic: PgPool },
+    Postgres { per_values: ThreadPools, generic: ThreadPools },
     Sqlite(SqlitePool),
 }
 
@@ -72,12 +75,31 @@ fn bind_sqlite<'q>(text: &'q str, args: &'q [Arg]) -> Result<SqliteQuery<'q>, Qu
     Ok(query)
 }
 
-/// The PostgreSQL pool that plans `sql` as its [`Planning`] says.
-fn pool_for<'p>(sql: &Sql, per_values: &'p PgPool, generic: &'p PgPool) -> &'p PgPool {
+/// The PostgreSQL pools that plan `sql` as its [`Planning`] says.
+fn pool_for<'p>(sql: &Sql, per_values: &'p ThreadPools, generic: &'p ThreadPools) -> &'p ThreadPools {
     match sql.planning {
         Planning::Generic => generic,
         Planning::PerValues => per_values,
     }
+}
+
+async fn fetch_postgres(pools: &ThreadPools, label: &'static str, sql: &Sql) -> Result<Vec<PgRow>, sqlx::Error> {
+    let started = Instant::now();
+    let mut connection = pools.acquire().await?;
+    let acquired = Instant::now();
+    let rows = bind_postgres(&sql.text, &sql.args).fetch_all(&mut *connection).await;
+    if matches!(&rows, Ok(_) | Err(sqlx::Error::Database(_))) {
+        connection.finished();
+    }
+    drop(connection);
+    record_timing(label, started, acquired);
+    rows
+}
+
+fn record_timing(pool: &'static str, started: Instant, acquired: Instant) {
+    metrics::histogram!("folio_read_db_wait_seconds", "pool" => pool)
+        .record(acquired.duration_since(started).as_secs_f64());
+    metrics::histogram!("folio_read_db_query_seconds", "pool" => pool).record(acquired.elapsed().as_secs_f64());
 }
 
 fn time_of(micros: i64) -> DateTime<Utc> {
@@ -85,15 +107,22 @@ fn time_of(micros: i64) -> DateTime<Utc> {
 }
 
 impl ReadDb {
-    /// Reads through `pool`, and through a second pool like it whose connections plan generically.
+    /// Reads with the connect options and acquire timeout of `pool`, through per-thread pools of
+    /// its own ([`ThreadPools`]): one set planning per values, one whose connections plan
+    /// generically, each of half `pool`'s size (at least one), so that a thread opens at most
+    /// `pool`'s size. A connection is not tested before use; one that broke while idle fails its
+    /// read with an I/O error, and [`ReadDb::fetch`] reads again on another.
     pub fn postgres(pool: PgPool) -> Self {
-        let options = (*pool.connect_options()).clone().options([("plan_cache_mode", "force_generic_plan")]);
-        let generic = PgPoolOptions::new()
-            .max_connections(pool.options().get_max_connections())
-            .acquire_timeout(pool.options().get_acquire_timeout())
-            .after_connect(|conn, _| Box::pin(infra::priority::on_postgres_connect(conn)))
-            .connect_lazy_with(options);
-        Self::Postgres { per_values: pool, generic }
+        let options = (*pool.connect_options()).clone();
+        let size = (pool.options().get_max_connections() / 2).max(1);
+        let timeout = pool.options().get_acquire_timeout();
+        // Named, so that an operator sees in pg_stat_activity which connections are the reads'.
+        let options = options.application_name("folio query");
+        let generic = options.clone().options([("plan_cache_mode", "force_generic_plan")]);
+        Self::Postgres {
+            per_values: ThreadPools::new(options, size, timeout),
+            generic: ThreadPools::new(generic, size, timeout),
+        }
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -107,23 +136,44 @@ impl ReadDb {
     pub async fn close(&self) {
         match self {
             Self::Postgres { per_values, generic } => {
-                per_values.close().await;
-                generic.close().await;
+                per_values.close();
+                generic.close();
             }
             Self::Sqlite(pool) => pool.close().await,
         }
     }
 
+    /// Runs `sql`, timing the wait for a pooled connection and the statement's round trip apart
+    /// (`folio_read_db_wait_seconds`, `folio_read_db_query_seconds`, by pool). On PostgreSQL a
+    /// read that fails with an I/O error (a connection broken while idle: connections are not
+    /// tested before use) is read again on another connection, up to the pool's size.
     pub async fn fetch(&self, sql: &Sql) -> Result<Vec<AnyRow>, QueryError> {
         match self {
-            Self::Postgres { per_values, generic } => Ok(bind_postgres(&sql.text, &sql.args)
-                .fetch_all(pool_for(sql, per_values, generic))
-                .await?
-                .into_iter()
-                .map(AnyRow::Postgres)
-                .collect()),
+            Self::Postgres { per_values, generic } => {
+                let pool = pool_for(sql, per_values, generic);
+                let label = match sql.planning {
+                    Planning::Generic => "postgres_generic",
+                    Planning::PerValues => "postgres",
+                };
+                let mut attempts = pool.size();
+                loop {
+                    match fetch_postgres(pool, label, sql).await {
+                        Err(sqlx::Error::Io(error)) if attempts > 0 => {
+                            tracing::warn!(%error, "a read-model connection broke; reading again on another");
+                            attempts -= 1;
+                        }
+                        outcome => return Ok(outcome?.into_iter().map(AnyRow::Postgres).collect()),
+                    }
+                }
+            }
             Self::Sqlite(pool) => {
-                Ok(bind_sqlite(&sql.text, &sql.args)?.fetch_all(pool).await?.into_iter().map(AnyRow::Sqlite).collect())
+                let started = Instant::now();
+                let mut connection = pool.acquire().await?;
+                let acquired = Instant::now();
+                let rows = bind_sqlite(&sql.text, &sql.args)?.fetch_all(&mut *connection).await?;
+                drop(connection);
+                record_timing("sqlite", started, acquired);
+                Ok(rows.into_iter().map(AnyRow::Sqlite).collect())
             }
         }
     }
@@ -135,7 +185,8 @@ impl ReadDb {
     pub async fn explain(&self, sql: &Sql) -> Result<Vec<String>, QueryError> {
         match self {
             Self::Postgres { per_values, generic } => {
-                let mut tx = pool_for(sql, per_values, generic).begin().await?;
+                let mut connection = pool_for(sql, per_values, generic).acquire().await?;
+                let mut tx = sqlx::Connection::begin(&mut *connection).await?;
                 sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
                 let rows = if sql.planning == Planning::Generic {
                     // Not `DEALLOCATE ALL`: the connection's statement cache holds prepared statements too.
@@ -155,6 +206,7 @@ impl ReadDb {
                     bind_postgres(&format!("EXPLAIN {}", sql.text), &sql.args).fetch_all(&mut *tx).await?
                 };
                 tx.rollback().await?;
+                connection.finished();
                 rows.iter().map(|r| r.try_get::<String, _>(0).map_err(QueryError::from)).collect()
             }
             Self::Sqlite(pool) => {

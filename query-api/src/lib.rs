@@ -15,6 +15,7 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod plan;
+pub mod read_pool;
 pub mod render;
 pub mod request;
 pub mod sql;

@@ -87,6 +87,16 @@ on_every_read_backend!(
     explain::the_main_read_shapes_never_scan_a_whole_table,
 );
 
+/// PostgreSQL only: what a connection cut by the server does to reads.
+mod read_postgres_only {
+    #[tokio::test]
+    async fn reads_go_on_when_their_connections_are_cut() {
+        let app = crate::TestApp::with_read_models(true).await;
+        crate::query::reads::reads_go_on_when_their_connections_are_cut(&app).await;
+        app.cleanup().await;
+    }
+}
+
 on_every_backend!(
     auth::missing_malformed_unknown_and_revoked_keys_are_401,
     auth::roles_other_than_admin_may_read_types_but_not_define_them,

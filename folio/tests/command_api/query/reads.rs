@@ -205,6 +205,8 @@ pub async fn metrics_show_route_latency_appends_lag_and_the_cache(app: &TestApp)
         "folio_projection_lag_seconds{projection=\"engagement\"}",
         "folio_query_cache_hits_total",
         "folio_event_store_head",
+        "folio_read_db_wait_seconds_count",
+        "folio_read_db_query_seconds_bucket",
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
@@ -292,5 +294,33 @@ pub async fn the_query_api_serves_without_errors_throughout_a_rebuild(app: &Test
     app.wait_for_projections(app.head().await).await;
     for (path, old) in paths.iter().zip(&before) {
         assert_eq!(&app.send("GET", path, None, None).await.body, old, "{path}");
+    }
+}
+
+/// PostgreSQL ends the query API's connections (an operator's `pg_terminate_backend`, a
+/// failover): the reads after it still answer 200 with the same bodies, on new connections.
+pub async fn reads_go_on_when_their_connections_are_cut(app: &TestApp) {
+    let Some(projectors::ReadStore::Postgres(pool)) = &app.read else { panic!("a PostgreSQL app") };
+    blog::write(app, 3, 0).await;
+    // Folio-Min-Position makes each read skip the response cache: every one goes to the database.
+    let read = || {
+        app.raw(app.client.get(format!("{}/v1/content/article?limit=100", app.url)).header("Folio-Min-Position", "1"))
+    };
+    let before = read().await.body;
+    let reads = || futures_util::future::join_all((0..16).map(|_| read()));
+    for reply in reads().await {
+        assert_eq!(reply.status, 200);
+    }
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE application_name = 'folio query' AND datname = current_database()",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(cut >= 1, "the query API's connections are named 'folio query'");
+    for reply in reads().await {
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.body, before);
     }
 }
