@@ -16,7 +16,7 @@ use tokio::sync::broadcast;
 pub fn read_db(read: &ReadStore) -> ReadDb {
     match read {
         ReadStore::Postgres(pool) => ReadDb::postgres(pool.clone()),
-        ReadStore::Sqlite(pool) => ReadDb::Sqlite(pool.clone()),
+        ReadStore::Sqlite(pool) => ReadDb::sqlite(pool),
     }
 }
 

@@ -5,7 +5,8 @@ use crate::error::QueryError;
 use crate::read_pool::ThreadPools;
 use crate::sql::{Arg, Dialect, Planning, Sql};
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgRow;
+use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{PgPool, Row, SqlitePool};
 use std::time::Instant;
@@ -19,8 +20,8 @@ use uuid::Uuid;
 /// open on demand, up to the given pool's size per thread and per set.
 #[derive(Debug, Clone)]
 pub enum ReadDb {
-    Postgres { per_values: ThreadPools, generic: ThreadPools },
-    Sqlite(SqlitePool),
+    Postgres { per_values: ThreadPools<PgConnection>, generic: ThreadPools<PgConnection> },
+    Sqlite(ThreadPools<SqliteConnection>),
 }
 
 /// One row, whichever backend it came from.
@@ -76,14 +77,22 @@ fn bind_sqlite<'q>(text: &'q str, args: &'q [Arg]) -> Result<SqliteQuery<'q>, Qu
 }
 
 /// The PostgreSQL pools that plan `sql` as its [`Planning`] says.
-fn pool_for<'p>(sql: &Sql, per_values: &'p ThreadPools, generic: &'p ThreadPools) -> &'p ThreadPools {
+fn pool_for<'p>(
+    sql: &Sql,
+    per_values: &'p ThreadPools<PgConnection>,
+    generic: &'p ThreadPools<PgConnection>,
+) -> &'p ThreadPools<PgConnection> {
     match sql.planning {
         Planning::Generic => generic,
         Planning::PerValues => per_values,
     }
 }
 
-async fn fetch_postgres(pools: &ThreadPools, label: &'static str, sql: &Sql) -> Result<Vec<PgRow>, sqlx::Error> {
+async fn fetch_postgres(
+    pools: &ThreadPools<PgConnection>,
+    label: &'static str,
+    sql: &Sql,
+) -> Result<Vec<PgRow>, sqlx::Error> {
     let started = Instant::now();
     let mut connection = pools.acquire().await?;
     let acquired = Instant::now();
@@ -125,6 +134,14 @@ impl ReadDb {
         }
     }
 
+    /// Reads the SQLite file of `pool` (its connect options and acquire timeout) through
+    /// per-thread pools of its own ([`ThreadPools`]) of half `pool`'s size (at least one).
+    pub fn sqlite(pool: &SqlitePool) -> Self {
+        let options = (*pool.connect_options()).clone();
+        let size = (pool.options().get_max_connections() / 2).max(1);
+        Self::Sqlite(ThreadPools::new(options, size, pool.options().get_acquire_timeout()))
+    }
+
     pub fn dialect(&self) -> Dialect {
         match self {
             Self::Postgres { .. } => Dialect::Postgres,
@@ -139,7 +156,7 @@ impl ReadDb {
                 per_values.close();
                 generic.close();
             }
-            Self::Sqlite(pool) => pool.close().await,
+            Self::Sqlite(pool) => pool.close(),
         }
     }
 
@@ -167,13 +184,17 @@ impl ReadDb {
                 }
             }
             Self::Sqlite(pool) => {
+                let query = bind_sqlite(&sql.text, &sql.args)?;
                 let started = Instant::now();
                 let mut connection = pool.acquire().await?;
                 let acquired = Instant::now();
-                let rows = bind_sqlite(&sql.text, &sql.args)?.fetch_all(&mut *connection).await?;
+                let rows = query.fetch_all(&mut *connection).await;
+                if matches!(&rows, Ok(_) | Err(sqlx::Error::Database(_))) {
+                    connection.finished();
+                }
                 drop(connection);
                 record_timing("sqlite", started, acquired);
-                Ok(rows.into_iter().map(AnyRow::Sqlite).collect())
+                Ok(rows?.into_iter().map(AnyRow::Sqlite).collect())
             }
         }
     }
@@ -211,7 +232,9 @@ impl ReadDb {
             }
             Self::Sqlite(pool) => {
                 let text = format!("EXPLAIN QUERY PLAN {}", sql.text);
-                let rows = bind_sqlite(&text, &sql.args)?.fetch_all(pool).await?;
+                let mut connection = pool.acquire().await?;
+                let rows = bind_sqlite(&text, &sql.args)?.fetch_all(&mut *connection).await?;
+                connection.finished();
                 rows.iter().map(|r| r.try_get::<String, _>(3).map_err(QueryError::from)).collect()
             }
         }

@@ -1,10 +1,11 @@
-//! The query API's PostgreSQL connections: a small pool per thread, handed out and taken back
+//! The query API's database connections: a small pool per thread, handed out and taken back
 //! without a round trip.
 //!
-//! Why not sqlx's `PgPool` here: it pings every connection it takes back, a second round trip
-//! per read run by a task spawned on the releasing thread, and the connection is nobody's until
-//! that task ran. One pool shared by actix's workers also makes reads hop threads: a socket is
-//! polled by the runtime it was opened on. Measured in perf/RESULTS.md ("Read connections").
+//! Why not sqlx's pools here: they ping every connection they take back (on PostgreSQL a second
+//! round trip per read, on SQLite a message to the connection's own thread and back), run by a
+//! task spawned on the releasing thread, and the connection is nobody's until that task ran. One
+//! pool shared by actix's workers also makes reads hop threads: a socket is polled by the
+//! runtime it was opened on. Measured in perf/RESULTS.md ("Read connections").
 //!
 //! Rules:
 //! - Each thread that reads has its own pool of up to `size` connections, opened on that thread
@@ -16,41 +17,71 @@
 //! - After [`ThreadPools::close`] no connection opens or goes back; idle ones close as their
 //!   thread next reads or ends.
 
-use sqlx::postgres::{PgConnectOptions, PgConnection};
+use futures_util::future::BoxFuture;
+use sqlx::postgres::PgConnection;
+use sqlx::sqlite::SqliteConnection;
 use sqlx::Connection;
+use std::any::Any;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+/// A connection the query API reads through: what runs once it is open.
+pub trait ReadConnection: Connection + 'static {
+    fn after_connect(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>>;
+}
+
+impl ReadConnection for PgConnection {
+    /// A rebuild at low priority renices its backends; this is where that is asked for.
+    fn after_connect(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+        Box::pin(infra::priority::on_postgres_connect(self))
+    }
+}
+
+impl ReadConnection for SqliteConnection {
+    fn after_connect(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
 /// Per-thread pools over one set of connect options. Cheap to clone.
-#[derive(Debug, Clone)]
-pub struct ThreadPools {
-    shared: Arc<Shared>,
+#[derive(Debug)]
+pub struct ThreadPools<C: ReadConnection> {
+    shared: Arc<Shared<C>>,
+}
+
+impl<C: ReadConnection> Clone for ThreadPools<C> {
+    fn clone(&self) -> Self {
+        Self { shared: self.shared.clone() }
+    }
 }
 
 #[derive(Debug)]
-struct Shared {
-    options: PgConnectOptions,
+struct Shared<C: ReadConnection> {
+    options: C::Options,
     size: usize,
     acquire_timeout: Duration,
     closed: AtomicBool,
 }
 
 #[derive(Debug)]
-struct LocalPool {
-    idle: Mutex<Vec<PgConnection>>,
+struct LocalPool<C> {
+    idle: Mutex<Vec<C>>,
     permits: Arc<Semaphore>,
 }
 
+type AnyArc = Arc<dyn Any + Send + Sync>;
+
 thread_local! {
-    /// This thread's pool of each live [`ThreadPools`].
-    static POOLS: RefCell<Vec<(Weak<Shared>, Arc<LocalPool>)>> = const { RefCell::new(Vec::new()) };
+    /// This thread's pool of each live [`ThreadPools`] (a `LocalPool<C>` beside a weak
+    /// reference to its owner's shared part).
+    static POOLS: RefCell<Vec<(Weak<dyn Any + Send + Sync>, AnyArc)>> = const { RefCell::new(Vec::new()) };
 }
 
-impl ThreadPools {
-    pub fn new(options: PgConnectOptions, size: u32, acquire_timeout: Duration) -> Self {
+impl<C: ReadConnection> ThreadPools<C> {
+    pub fn new(options: C::Options, size: u32, acquire_timeout: Duration) -> Self {
         let shared = Shared {
             options,
             size: usize::try_from(size.max(1)).unwrap_or(1),
@@ -65,29 +96,32 @@ impl ThreadPools {
         u32::try_from(self.shared.size).unwrap_or(u32::MAX)
     }
 
-    fn local(&self) -> Arc<LocalPool> {
+    fn local(&self) -> Arc<LocalPool<C>> {
+        let owner = Arc::as_ptr(&self.shared).cast::<()>();
         POOLS.with(|pools| {
             let mut pools = pools.borrow_mut();
-            pools.retain(|(owner, _)| owner.strong_count() > 0);
-            if let Some((_, pool)) = pools.iter().find(|(owner, _)| owner.as_ptr() == Arc::as_ptr(&self.shared)) {
-                return pool.clone();
+            pools.retain(|(shared, _)| shared.strong_count() > 0);
+            let found = pools.iter().find(|(shared, _)| shared.as_ptr().cast::<()>() == owner);
+            if let Some(pool) = found.and_then(|(_, pool)| pool.clone().downcast::<LocalPool<C>>().ok()) {
+                return pool;
             }
-            let pool = Arc::new(LocalPool {
+            let pool = Arc::new(LocalPool::<C> {
                 idle: Mutex::new(Vec::new()),
                 permits: Arc::new(Semaphore::new(self.shared.size)),
             });
-            pools.push((Arc::downgrade(&self.shared), pool.clone()));
+            let shared: Arc<dyn Any + Send + Sync> = self.shared.clone();
+            pools.push((Arc::downgrade(&shared), pool.clone()));
             pool
         })
     }
 
     /// A connection of this thread's pool: an idle one, or a new one while fewer than `size`
     /// are out; else the first one given back.
-    pub async fn acquire(&self) -> Result<Lease, sqlx::Error> {
+    pub async fn acquire(&self) -> Result<Lease<C>, sqlx::Error> {
         tokio::time::timeout(self.shared.acquire_timeout, self.lease()).await.map_err(|_| sqlx::Error::PoolTimedOut)?
     }
 
-    async fn lease(&self) -> Result<Lease, sqlx::Error> {
+    async fn lease(&self) -> Result<Lease<C>, sqlx::Error> {
         if self.shared.closed.load(Ordering::Acquire) {
             return Err(sqlx::Error::PoolClosed);
         }
@@ -97,8 +131,8 @@ impl ThreadPools {
         let connection = match idle {
             Some(connection) => connection,
             None => {
-                let mut connection = PgConnection::connect_with(&self.shared.options).await?;
-                infra::priority::on_postgres_connect(&mut connection).await?;
+                let mut connection = C::connect_with(&self.shared.options).await?;
+                connection.after_connect().await?;
                 connection
             }
         };
@@ -114,15 +148,15 @@ impl ThreadPools {
 
 /// A connection out of its pool. Dereferences to the connection.
 #[derive(Debug)]
-pub struct Lease {
-    connection: Option<PgConnection>,
-    home: Arc<LocalPool>,
-    shared: Arc<Shared>,
+pub struct Lease<C: ReadConnection> {
+    connection: Option<C>,
+    home: Arc<LocalPool<C>>,
+    shared: Arc<Shared<C>>,
     finished: bool,
     _permit: OwnedSemaphorePermit,
 }
 
-impl Lease {
+impl<C: ReadConnection> Lease<C> {
     /// The statement ran to its end (with rows or a database error): the connection may serve
     /// the next read.
     pub fn finished(&mut self) {
@@ -131,21 +165,21 @@ impl Lease {
 }
 
 #[allow(clippy::expect_used)] // the connection is Some from acquire until drop
-impl std::ops::Deref for Lease {
-    type Target = PgConnection;
-    fn deref(&self) -> &PgConnection {
+impl<C: ReadConnection> std::ops::Deref for Lease<C> {
+    type Target = C;
+    fn deref(&self) -> &C {
         self.connection.as_ref().expect("a lease holds its connection until dropped")
     }
 }
 
 #[allow(clippy::expect_used)] // the connection is Some from acquire until drop
-impl std::ops::DerefMut for Lease {
-    fn deref_mut(&mut self) -> &mut PgConnection {
+impl<C: ReadConnection> std::ops::DerefMut for Lease<C> {
+    fn deref_mut(&mut self) -> &mut C {
         self.connection.as_mut().expect("a lease holds its connection until dropped")
     }
 }
 
-impl Drop for Lease {
+impl<C: ReadConnection> Drop for Lease<C> {
     fn drop(&mut self) {
         if let Some(connection) = self.connection.take() {
             if self.finished && !self.shared.closed.load(Ordering::Acquire) {

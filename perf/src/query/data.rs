@@ -46,7 +46,7 @@ impl Data {
                         .max_connections(1)
                         .connect_lazy_with(SqliteConnectOptions::new().filename(dir.join(file)).read_only(true))
                 };
-                (Events::Sqlite(open("events.sqlite")), ReadDb::Sqlite(open("read.sqlite")))
+                (Events::Sqlite(open("events.sqlite")), ReadDb::sqlite(&open("read.sqlite")))
             }
         };
         Ok(Self { store, events, read })
