@@ -5,11 +5,11 @@ use crate::error::QueryError;
 use crate::read_pool::ThreadPools;
 use crate::sql::{Arg, Dialect, Planning, Sql};
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::{PgConnection, PgDatabaseError, PgRow, PgSeverity};
 use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{PgPool, Row, SqlitePool};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// The read models' database, as the query API reads it. Cheap to clone (pools).
@@ -88,21 +88,51 @@ fn pool_for<'p>(
     }
 }
 
+/// A failed read, and whether reading again on another connection may succeed.
+struct Failed {
+    error: sqlx::Error,
+    again: bool,
+}
+
 async fn fetch_postgres(
     pools: &ThreadPools<PgConnection>,
     label: &'static str,
     sql: &Sql,
-) -> Result<Vec<PgRow>, sqlx::Error> {
+) -> Result<Vec<PgRow>, Failed> {
     let started = Instant::now();
-    let mut connection = pools.acquire().await?;
+    let mut connection = pools.acquire().await.map_err(|error| Failed { error, again: false })?;
     let acquired = Instant::now();
-    let rows = bind_postgres(&sql.text, &sql.args).fetch_all(&mut *connection).await;
-    if matches!(&rows, Ok(_) | Err(sqlx::Error::Database(_))) {
+    let rows = within_timeout(bind_postgres(&sql.text, &sql.args).fetch_all(&mut *connection)).await;
+    let lost = rows.as_ref().is_err_and(session_lost);
+    if !lost {
         connection.finished();
     }
+    let again = lost && connection.reused();
     drop(connection);
     record_timing(label, started, acquired);
-    rows
+    rows.map_err(|error| Failed { error, again })
+}
+
+/// Longest a read-model statement may run; past it the read fails and its connection closes.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn within_timeout<T>(
+    statement: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, sqlx::Error> {
+    tokio::time::timeout(STATEMENT_TIMEOUT, statement)
+        .await
+        .unwrap_or_else(|_| Err(sqlx::Error::Protocol("a read-model statement timed out".into())))
+}
+
+/// Whether `error` leaves the connection unusable: anything but a database error, or one the
+/// server sent as it ended the session (severity FATAL or PANIC, e.g. 57P01 when an operator or
+/// a shutdown terminated the backend). sqlx reports those as database errors and keeps the
+/// connection.
+fn session_lost(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(database) = error else { return true };
+    database
+        .try_downcast_ref::<PgDatabaseError>()
+        .is_some_and(|pg| matches!(pg.severity(), PgSeverity::Fatal | PgSeverity::Panic))
 }
 
 fn record_timing(pool: &'static str, started: Instant, acquired: Instant) {
@@ -161,9 +191,10 @@ impl ReadDb {
     }
 
     /// Runs `sql`, timing the wait for a pooled connection and the statement's round trip apart
-    /// (`folio_read_db_wait_seconds`, `folio_read_db_query_seconds`, by pool). On PostgreSQL a
-    /// read that fails with an I/O error (a connection broken while idle: connections are not
-    /// tested before use) is read again on another connection, up to the pool's size.
+    /// (`folio_read_db_wait_seconds`, `folio_read_db_query_seconds`, by pool). A statement gets
+    /// [`STATEMENT_TIMEOUT`]. On PostgreSQL a read on a connection that had served before and
+    /// turns out dead (an I/O error, or a FATAL the server sent when it ended the session:
+    /// connections are not tested before use) is read again on another, up to the pool's size.
     pub async fn fetch(&self, sql: &Sql) -> Result<Vec<AnyRow>, QueryError> {
         match self {
             Self::Postgres { per_values, generic } => {
@@ -175,11 +206,14 @@ impl ReadDb {
                 let mut attempts = pool.size();
                 loop {
                     match fetch_postgres(pool, label, sql).await {
-                        Err(sqlx::Error::Io(error)) if attempts > 0 => {
-                            tracing::warn!(%error, "a read-model connection broke; reading again on another");
+                        Err(Failed { error, again: true }) if attempts > 0 => {
+                            tracing::warn!(%error, "a read-model connection had died; reading again on another");
                             attempts -= 1;
                         }
-                        outcome => return Ok(outcome?.into_iter().map(AnyRow::Postgres).collect()),
+                        outcome => {
+                            let rows = outcome.map_err(|failed| failed.error)?;
+                            return Ok(rows.into_iter().map(AnyRow::Postgres).collect());
+                        }
                     }
                 }
             }
@@ -188,8 +222,8 @@ impl ReadDb {
                 let started = Instant::now();
                 let mut connection = pool.acquire().await?;
                 let acquired = Instant::now();
-                let rows = query.fetch_all(&mut *connection).await;
-                if matches!(&rows, Ok(_) | Err(sqlx::Error::Database(_))) {
+                let rows = within_timeout(query.fetch_all(&mut *connection)).await;
+                if !rows.as_ref().is_err_and(session_lost) {
                     connection.finished();
                 }
                 drop(connection);
@@ -220,11 +254,15 @@ impl ReadDb {
                     let values: Vec<String> = sql.args.iter().map(crate::sql::postgres_literal).collect();
                     let arguments = if values.is_empty() { String::new() } else { format!("({})", values.join(", ")) };
                     let text = format!("EXPLAIN EXECUTE {name}{arguments}");
-                    let rows = sqlx::query(&text).fetch_all(&mut *tx).await?;
-                    sqlx::query(&format!("DEALLOCATE {name}")).execute(&mut *tx).await?;
+                    // Not kept in the connection's statement cache: the text is used once.
+                    let rows = sqlx::query(&text).persistent(false).fetch_all(&mut *tx).await?;
+                    sqlx::query(&format!("DEALLOCATE {name}")).persistent(false).execute(&mut *tx).await?;
                     rows
                 } else {
-                    bind_postgres(&format!("EXPLAIN {}", sql.text), &sql.args).fetch_all(&mut *tx).await?
+                    bind_postgres(&format!("EXPLAIN {}", sql.text), &sql.args)
+                        .persistent(false)
+                        .fetch_all(&mut *tx)
+                        .await?
                 };
                 tx.rollback().await?;
                 connection.finished();
@@ -232,8 +270,9 @@ impl ReadDb {
             }
             Self::Sqlite(pool) => {
                 let text = format!("EXPLAIN QUERY PLAN {}", sql.text);
+                let query = bind_sqlite(&text, &sql.args)?;
                 let mut connection = pool.acquire().await?;
-                let rows = bind_sqlite(&text, &sql.args)?.fetch_all(&mut *connection).await?;
+                let rows = query.fetch_all(&mut *connection).await?;
                 connection.finished();
                 rows.iter().map(|r| r.try_get::<String, _>(3).map_err(QueryError::from)).collect()
             }

@@ -14,8 +14,12 @@
 //!   to its end ([`Lease::finished`]). A read cancelled mid-statement, or one that failed on
 //!   I/O, closes its connection instead: no connection is reused in an unknown state.
 //! - Waiting for a connection, opening one included, is bounded by `acquire_timeout`.
+//! - A connection idle for longer than [`IDLE_LIMIT`] is closed instead of handed out (a server,
+//!   a NAT or a firewall may have dropped it meanwhile).
 //! - After [`ThreadPools::close`] no connection opens or goes back; idle ones close as their
-//!   thread next reads or ends.
+//!   thread next asks for one, or ends.
+//! - Connections are counted per thread: a process opens at most `size` times the threads that
+//!   read.
 
 use futures_util::future::BoxFuture;
 use sqlx::postgres::PgConnection;
@@ -25,7 +29,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A connection the query API reads through: what runs once it is open.
@@ -66,9 +70,13 @@ struct Shared<C: ReadConnection> {
     closed: AtomicBool,
 }
 
+/// How long a connection may sit idle and still be handed out.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(300);
+
 #[derive(Debug)]
 struct LocalPool<C> {
-    idle: Mutex<Vec<C>>,
+    /// Idle connections, each with the moment it was given back; the newest last.
+    idle: Mutex<Vec<(C, Instant)>>,
     permits: Arc<Semaphore>,
 }
 
@@ -122,24 +130,44 @@ impl<C: ReadConnection> ThreadPools<C> {
     }
 
     async fn lease(&self) -> Result<Lease<C>, sqlx::Error> {
-        if self.shared.closed.load(Ordering::Acquire) {
-            return Err(sqlx::Error::PoolClosed);
-        }
         let home = self.local();
+        self.refuse_if_closed(&home)?;
         let permit = home.permits.clone().acquire_owned().await.map_err(|_| sqlx::Error::PoolClosed)?;
-        let idle = home.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
-        let connection = match idle {
-            Some(connection) => connection,
+        self.refuse_if_closed(&home)?;
+        let idle = {
+            let mut idle = home.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            // The newest are last; anything idle too long is closed, oldest first.
+            idle.retain(|(_, since)| since.elapsed() < IDLE_LIMIT);
+            idle.pop().map(|(connection, _)| connection)
+        };
+        let (connection, reused) = match idle {
+            Some(connection) => (connection, true),
             None => {
                 let mut connection = C::connect_with(&self.shared.options).await?;
                 connection.after_connect().await?;
-                connection
+                (connection, false)
             }
         };
-        Ok(Lease { connection: Some(connection), home, shared: self.shared.clone(), finished: false, _permit: permit })
+        Ok(Lease {
+            connection: Some(connection),
+            home,
+            shared: self.shared.clone(),
+            finished: false,
+            reused,
+            _permit: permit,
+        })
     }
 
-    /// Stops handing out connections; this thread's idle ones close now.
+    fn refuse_if_closed(&self, home: &LocalPool<C>) -> Result<(), sqlx::Error> {
+        if self.shared.closed.load(Ordering::Acquire) {
+            home.idle.lock().unwrap_or_else(PoisonError::into_inner).clear();
+            return Err(sqlx::Error::PoolClosed);
+        }
+        Ok(())
+    }
+
+    /// Stops handing out connections; this thread's idle ones close now, other threads' when
+    /// they next ask for one.
     pub fn close(&self) {
         self.shared.closed.store(true, Ordering::Release);
         self.local().idle.lock().unwrap_or_else(PoisonError::into_inner).clear();
@@ -153,14 +181,20 @@ pub struct Lease<C: ReadConnection> {
     home: Arc<LocalPool<C>>,
     shared: Arc<Shared<C>>,
     finished: bool,
+    reused: bool,
     _permit: OwnedSemaphorePermit,
 }
 
 impl<C: ReadConnection> Lease<C> {
-    /// The statement ran to its end (with rows or a database error): the connection may serve
-    /// the next read.
+    /// The statement ran to its end (with rows or a database error that left the session
+    /// alive): the connection may serve the next read.
     pub fn finished(&mut self) {
         self.finished = true;
+    }
+
+    /// Whether the connection served reads before this one (it may have died while idle).
+    pub fn reused(&self) -> bool {
+        self.reused
     }
 }
 
@@ -183,7 +217,7 @@ impl<C: ReadConnection> Drop for Lease<C> {
     fn drop(&mut self) {
         if let Some(connection) = self.connection.take() {
             if self.finished && !self.shared.closed.load(Ordering::Acquire) {
-                self.home.idle.lock().unwrap_or_else(PoisonError::into_inner).push(connection);
+                self.home.idle.lock().unwrap_or_else(PoisonError::into_inner).push((connection, Instant::now()));
             }
             // Otherwise dropping the connection closes its socket.
         }
