@@ -5,7 +5,7 @@ use crate::error::QueryError;
 use crate::read_pool::ThreadPools;
 use crate::sql::{Arg, Dialect, Planning, Sql};
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnection, PgDatabaseError, PgRow, PgSeverity};
+use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{PgPool, Row, SqlitePool};
@@ -103,11 +103,7 @@ async fn fetch_postgres(
     let mut connection = pools.acquire().await.map_err(|error| Failed { error, again: false })?;
     let acquired = Instant::now();
     let rows = within_timeout(bind_postgres(&sql.text, &sql.args).fetch_all(&mut *connection)).await;
-    let lost = rows.as_ref().is_err_and(session_lost);
-    if !lost {
-        connection.finished();
-    }
-    let again = lost && connection.reused();
+    let again = connection.settle(&rows) && connection.reused();
     drop(connection);
     record_timing(label, started, acquired);
     rows.map_err(|error| Failed { error, again })
@@ -127,17 +123,6 @@ async fn within_timeout<T>(
         .unwrap_or_else(|_| Err(sqlx::Error::Protocol("a read-model statement timed out".into())))
 }
 
-/// Whether `error` leaves the connection unusable: anything but a database error, or one the
-/// server sent as it ended the session (severity FATAL or PANIC, e.g. 57P01 when an operator or
-/// a shutdown terminated the backend). sqlx reports those as database errors and keeps the
-/// connection.
-fn session_lost(error: &sqlx::Error) -> bool {
-    let sqlx::Error::Database(database) = error else { return true };
-    database
-        .try_downcast_ref::<PgDatabaseError>()
-        .is_some_and(|pg| matches!(pg.severity(), PgSeverity::Fatal | PgSeverity::Panic))
-}
-
 fn record_timing(pool: &'static str, started: Instant, acquired: Instant) {
     metrics::histogram!("folio_read_db_wait_seconds", "pool" => pool)
         .record(acquired.duration_since(started).as_secs_f64());
@@ -152,8 +137,8 @@ impl ReadDb {
     /// Reads with the connect options and acquire timeout of `pool`, through per-thread pools of
     /// its own ([`ThreadPools`]): one set planning per values, one whose connections plan
     /// generically, each of half `pool`'s size (at least one), so that a thread opens at most
-    /// `pool`'s size. A connection is not tested before use; one that broke while idle fails its
-    /// read with an I/O error, and [`ReadDb::fetch`] reads again on another.
+    /// `pool`'s size. A connection is not tested before use: [`ReadDb::fetch`] reads again on
+    /// another when one turns out dead.
     pub fn postgres(pool: PgPool) -> Self {
         let options = (*pool.connect_options()).clone();
         let size = (pool.options().get_max_connections() / 2).max(1);
@@ -187,8 +172,8 @@ impl ReadDb {
         }
     }
 
-    /// Closes every pool.
-    pub async fn close(&self) {
+    /// Closes every pool (see [`ThreadPools::close`]).
+    pub fn close(&self) {
         match self {
             Self::Postgres { per_values, generic } => {
                 per_values.close();
@@ -231,9 +216,7 @@ impl ReadDb {
                 let mut connection = pool.acquire().await?;
                 let acquired = Instant::now();
                 let rows = within_timeout(query.fetch_all(&mut *connection)).await;
-                if !rows.as_ref().is_err_and(session_lost) {
-                    connection.finished();
-                }
+                connection.settle(&rows);
                 drop(connection);
                 record_timing("sqlite", started, acquired);
                 Ok(rows?.into_iter().map(AnyRow::Sqlite).collect())

@@ -22,7 +22,7 @@
 //!   read.
 
 use futures_util::future::BoxFuture;
-use sqlx::postgres::PgConnection;
+use sqlx::postgres::{PgConnection, PgDatabaseError, PgSeverity};
 use sqlx::sqlite::SqliteConnection;
 use sqlx::Connection;
 use std::any::Any;
@@ -196,6 +196,27 @@ impl<C: ReadConnection> Lease<C> {
     pub fn reused(&self) -> bool {
         self.reused
     }
+
+    /// Settles the lease after its statement: [`Lease::finished`] unless `outcome` says the
+    /// session is gone ([`session_lost`]). Returns whether it is gone.
+    pub fn settle<T>(&mut self, outcome: &Result<T, sqlx::Error>) -> bool {
+        let lost = outcome.as_ref().is_err_and(session_lost);
+        if !lost {
+            self.finished();
+        }
+        lost
+    }
+}
+
+/// Whether `error` leaves the connection unusable: anything but a database error, or one the
+/// server sent as it ended the session (PostgreSQL severity FATAL or PANIC, e.g. 57P01 when an
+/// operator or a shutdown terminated the backend). sqlx reports those as database errors and
+/// keeps the connection.
+pub fn session_lost(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(database) = error else { return true };
+    database
+        .try_downcast_ref::<PgDatabaseError>()
+        .is_some_and(|pg| matches!(pg.severity(), PgSeverity::Fatal | PgSeverity::Panic))
 }
 
 #[allow(clippy::expect_used)] // the connection is Some from acquire until drop

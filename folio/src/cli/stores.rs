@@ -31,7 +31,8 @@ pub struct ReadArgs {
     /// PostgreSQL URL of the read models; defaults to --database-url.
     #[arg(long, env = "FOLIO_READ_DATABASE_URL")]
     pub read_database_url: Option<String>,
-    /// Connections to the read models' database (on PostgreSQL, per pool: the query API has two).
+    /// Connections of the projectors to the read models' database; the query API opens up to
+    /// this many per HTTP worker thread (on PostgreSQL half for each of its two planning modes).
     #[arg(long, env = "FOLIO_READ_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub read_pool_size: u32,
     /// Most events a projector applies in one transaction.

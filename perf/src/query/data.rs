@@ -82,7 +82,7 @@ impl Data {
             Events::Postgres(pool) => pool.close().await,
             Events::Sqlite(pool) => pool.close().await,
         }
-        self.read.close().await;
+        self.read.close();
     }
 }
 
