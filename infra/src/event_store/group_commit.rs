@@ -21,13 +21,13 @@ pub(crate) trait BatchWriter: Send + 'static {
     async fn commit(&mut self, batch: &[AtomicGroup]) -> Result<Vec<GroupOutcome>, StoreError>;
 }
 
-struct Job {
-    group: AtomicGroup,
+pub(crate) struct Job {
+    pub(crate) group: AtomicGroup,
     reply: oneshot::Sender<Result<Vec<AppendResult>, StoreError>>,
 }
 
 impl Job {
-    fn events(&self) -> usize {
+    pub(crate) fn events(&self) -> usize {
         self.group.iter().map(|r| r.events.len()).sum()
     }
 }
@@ -53,6 +53,18 @@ impl GroupCommitter {
         Self { queue }
     }
 
+    /// Spawns a writer task that reads the next batch's snapshot while the current one commits
+    /// (see [`super::read_ahead`]).
+    pub(crate) fn start_reading_ahead<W, R>(writer: W, reader: R, config: GroupCommitConfig) -> Self
+    where
+        W: super::read_ahead::SnapshotWriter,
+        R: super::read_ahead::SnapshotReader,
+    {
+        let (queue, jobs) = mpsc::channel(16 * config.max_batch_events.max(1));
+        tokio::spawn(super::read_ahead::run(writer, reader, jobs, config));
+        Self { queue }
+    }
+
     /// Commits `group` all or nothing, in some batch, and answers one result per append.
     pub(crate) async fn append(&self, group: AtomicGroup) -> Result<Vec<AppendResult>, StoreError> {
         let (reply, outcome) = oneshot::channel();
@@ -73,22 +85,43 @@ async fn run<W: BatchWriter>(mut writer: W, mut jobs: mpsc::Receiver<Job>, confi
         };
         let (batch, next) = gather(first, &mut jobs, config).await;
         carried = next;
-        let sizes: Vec<usize> = batch.iter().map(Job::events).collect();
+        let (groups, replies) = split(batch);
+        let outcome = writer.commit(&groups).await;
+        replies.settle(outcome);
+    }
+}
+
+/// The callers of a batch's appends, and how many events each gave.
+pub(crate) struct Replies {
+    sizes: Vec<usize>,
+    senders: Vec<oneshot::Sender<Result<Vec<AppendResult>, StoreError>>>,
+}
+
+/// A batch's groups, to commit, apart from the callers that wait for them.
+pub(crate) fn split(batch: Vec<Job>) -> (Vec<AtomicGroup>, Replies) {
+    let sizes = batch.iter().map(Job::events).collect();
+    let (groups, senders) = batch.into_iter().map(|j| (j.group, j.reply)).unzip();
+    (groups, Replies { sizes, senders })
+}
+
+impl Replies {
+    /// Records the batch's outcome in the metrics and answers each caller.
+    pub(crate) fn settle(self, outcome: Result<Vec<GroupOutcome>, StoreError>) {
+        let Replies { sizes, senders } = self;
         metrics::histogram!("folio_group_commit_events").record(sizes.iter().sum::<usize>() as f64);
-        metrics::histogram!("folio_group_commit_appends").record(batch.len() as f64);
-        let (groups, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|j| (j.group, j.reply)).unzip();
-        match writer.commit(&groups).await {
+        metrics::histogram!("folio_group_commit_appends").record(senders.len() as f64);
+        match outcome {
             Ok(outcomes) => {
                 let accepted: usize = outcomes.iter().zip(&sizes).filter(|(o, _)| o.is_ok()).map(|(_, n)| n).sum();
                 metrics::counter!("folio_appended_events_total").increment(accepted as u64);
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                for (reply, outcome) in senders.into_iter().zip(outcomes) {
                     // The caller may have gone away; its append is committed all the same.
                     let _ = reply.send(outcome.map_err(StoreError::from));
                 }
             }
             Err(error) => {
-                tracing::error!(error = %error, appends = replies.len(), "group commit failed");
-                for reply in replies {
+                tracing::error!(error = %error, appends = senders.len(), "group commit failed");
+                for reply in senders {
                     let _ = reply.send(Err(error.clone()));
                 }
             }
@@ -98,7 +131,7 @@ async fn run<W: BatchWriter>(mut writer: W, mut jobs: mpsc::Receiver<Job>, confi
 
 /// Takes queued jobs after `first` until the batch is full, the queue is empty and `max_wait`
 /// has passed. A job that would overflow the batch is carried to the next one.
-async fn gather(first: Job, jobs: &mut mpsc::Receiver<Job>, config: GroupCommitConfig) -> (Vec<Job>, Option<Job>) {
+pub(crate) async fn gather(first: Job, jobs: &mut mpsc::Receiver<Job>, config: GroupCommitConfig) -> (Vec<Job>, Option<Job>) {
     let deadline = Instant::now() + config.max_wait;
     let mut events = first.events();
     let mut batch = vec![first];

@@ -30,6 +30,7 @@ pub mod import;
 mod import_postgres;
 mod import_sqlite;
 mod plan;
+mod read_ahead;
 pub mod postgres;
 mod row;
 pub mod sqlite;

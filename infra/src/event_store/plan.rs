@@ -55,6 +55,45 @@ pub struct StoreSnapshot {
     pub known_events: HashMap<EventId, RecordedEvent>,
 }
 
+/// What one committed batch did to the store: enough to bring a snapshot that was read while it
+/// committed up to the state right after it.
+#[derive(Debug, Clone, Default)]
+pub struct Committed {
+    /// The head the batch was planned on (and moved from, if it wrote anything).
+    pub planned_on: Position,
+    /// The head after the batch (`planned_on` when it wrote nothing).
+    pub new_head: Position,
+    /// The events it wrote.
+    pub written: Vec<RecordedEvent>,
+}
+
+impl StoreSnapshot {
+    /// This snapshot as of right after `committed`, if it was read at a state the batch's
+    /// outcome fully determines: just before the batch (its head is `planned_on`: nothing else
+    /// was appended since the batch was planned, since every append moves the head) or just after
+    /// it (`new_head`). Any other head means someone else appended meanwhile: `None`, read again.
+    pub fn caught_up_with(mut self, committed: &Committed) -> Option<Self> {
+        if self.head != committed.planned_on && self.head != committed.new_head {
+            return None;
+        }
+        self.head = committed.new_head;
+        for event in &committed.written {
+            // Read before the commit, the snapshot lacks these; read after it, it has the same.
+            let version = self.stream_versions.entry(event.stream_id.clone()).or_insert(0);
+            *version = (*version).max(event.stream_version);
+            self.known_events.insert(event.event_id, event.clone());
+        }
+        Some(self)
+    }
+
+    /// Adds what `other`, read at the same head, knows of other streams and ids.
+    pub fn merge(&mut self, other: StoreSnapshot) {
+        debug_assert_eq!(self.head, other.head, "only snapshots of one state merge");
+        self.stream_versions.extend(other.stream_versions);
+        self.known_events.extend(other.known_events);
+    }
+}
+
 /// One `append_all` call: appends to several streams that succeed or fail together.
 pub type AtomicGroup = Vec<AppendRequest>;
 
@@ -70,8 +109,8 @@ pub struct BatchPlan {
 }
 
 /// Stream ids and event ids a batch needs looked up before planning.
-pub fn lookups(batch: &[AtomicGroup]) -> (Vec<StreamId>, Vec<EventId>) {
-    let requests = || batch.iter().flatten();
+pub fn lookups<'a>(batch: impl IntoIterator<Item = &'a AtomicGroup> + Clone) -> (Vec<StreamId>, Vec<EventId>) {
+    let requests = || batch.clone().into_iter().flatten();
     let streams: HashSet<&StreamId> = requests().map(|r| &r.stream).collect();
     let ids = requests().flat_map(|r| r.events.iter().map(|e| e.event_id)).collect();
     (streams.into_iter().cloned().collect(), ids)

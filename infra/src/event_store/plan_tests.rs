@@ -193,3 +193,79 @@ fn a_group_appending_twice_to_one_stream_undoes_to_its_first_version() {
     assert!(plan.outcomes[0].is_err());
     assert_eq!(plan.outcomes[1].as_ref().unwrap()[0].stream_version(), 3);
 }
+
+/// A batch that wrote `a-1` v3 (position 11) and `b-1` v1 (position 12), planned on head 10.
+fn committed_batch() -> (Committed, Vec<AtomicGroup>) {
+    let snapshot = StoreSnapshot { head: 10, stream_versions: [(stream("a-1"), 2)].into(), ..Default::default() };
+    let batch = vec![
+        vec![append("a-1", ExpectedVersion::Exact(2), vec![event(1, json!(1))])],
+        vec![append("b-1", ExpectedVersion::NoStream, vec![event(2, json!(2))])],
+    ];
+    let plan = plan_batch(&batch, snapshot, now());
+    (Committed { planned_on: 10, new_head: plan.new_head, written: plan.to_insert }, batch)
+}
+
+#[test]
+fn a_snapshot_read_before_a_commit_is_caught_up_with_what_it_wrote() {
+    let (committed, earlier) = committed_batch();
+    let read_before = StoreSnapshot { head: 10, stream_versions: [(stream("a-1"), 2)].into(), ..Default::default() };
+    let caught_up = read_before.caught_up_with(&committed).expect("read at the head the batch was planned on");
+    assert_eq!(caught_up.head, 12);
+    assert_eq!(caught_up.stream_versions[&stream("a-1")], 3);
+    assert_eq!(caught_up.stream_versions[&stream("b-1")], 1);
+
+    // Planned on it, the next batch continues where the commit ended, and a retry of the
+    // committed append is recognised as such.
+    let next = [
+        append("a-1", ExpectedVersion::Exact(3), vec![event(3, json!(3))]),
+        earlier[1][0].clone(),
+        append("b-1", ExpectedVersion::Exact(0), vec![event(4, json!(4))]),
+    ];
+    let (plan, outcomes) = plan_singles(&next, caught_up);
+    assert_eq!(outcomes[0].as_ref().unwrap().events[0].position, 13);
+    assert_eq!(outcomes[1].as_ref().unwrap().events[0].position, 12, "the original result");
+    assert!(matches!(outcomes[2], Err(AppendError::WrongExpectedVersion { actual: 1, .. })));
+    assert_eq!(plan.to_insert.len(), 1);
+}
+
+#[test]
+fn a_snapshot_read_after_the_commit_is_unchanged_by_catching_up() {
+    let (committed, _) = committed_batch();
+    let read_after = StoreSnapshot {
+        head: 12,
+        stream_versions: [(stream("a-1"), 3), (stream("b-1"), 1), (stream("c-1"), 7)].into(),
+        ..Default::default()
+    };
+    let caught_up = read_after.caught_up_with(&committed).unwrap();
+    assert_eq!(caught_up.head, 12);
+    assert_eq!(caught_up.stream_versions[&stream("a-1")], 3);
+    assert_eq!(caught_up.stream_versions[&stream("c-1")], 7);
+}
+
+#[test]
+fn a_snapshot_of_any_other_state_cannot_be_caught_up() {
+    let (committed, _) = committed_batch();
+    for head in [9, 11, 13] {
+        let read = StoreSnapshot { head, ..Default::default() };
+        assert!(read.caught_up_with(&committed).is_none(), "head {head}: someone else appended meanwhile");
+    }
+    let nothing_written = Committed { planned_on: 10, new_head: 10, written: Vec::new() };
+    assert!(StoreSnapshot { head: 10, ..Default::default() }.caught_up_with(&nothing_written).is_some());
+    assert!(StoreSnapshot { head: 12, ..Default::default() }.caught_up_with(&nothing_written).is_none());
+}
+
+#[test]
+fn snapshots_of_one_state_merge_their_streams_and_events() {
+    let (committed, _) = committed_batch();
+    let mut first = StoreSnapshot { head: 10, stream_versions: [(stream("c-1"), 4)].into(), ..Default::default() }
+        .caught_up_with(&committed)
+        .unwrap();
+    let second = StoreSnapshot { head: 12, stream_versions: [(stream("d-1"), 2)].into(), ..Default::default() }
+        .caught_up_with(&committed)
+        .unwrap();
+    first.merge(second);
+    let mut versions: Vec<_> = first.stream_versions.iter().map(|(s, v)| (s.to_string(), *v)).collect();
+    versions.sort();
+    assert_eq!(versions, [("a-1".into(), 3), ("b-1".into(), 1), ("c-1".into(), 4), ("d-1".into(), 2)]);
+    assert_eq!(first.known_events.len(), 2);
+}

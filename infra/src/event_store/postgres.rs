@@ -16,9 +16,10 @@
 
 use super::config::StoreConfig;
 use super::error::{AppendError, StoreError};
-use super::group_commit::{BatchWriter, GroupCommitter};
+use super::group_commit::GroupCommitter;
 use super::import::{ImportError, ImportResult, ImportedEvent};
-use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, GroupOutcome, StoreSnapshot};
+use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, Committed, GroupOutcome, StoreSnapshot};
+use super::read_ahead::{SnapshotReader, SnapshotWriter};
 use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
 use super::{EventStore, EventStream};
@@ -70,7 +71,7 @@ impl PostgresEventStore {
     /// As [`Self::connect`] over an existing pool (its size bounds readers and the writer).
     pub async fn with_pool(pool: PgPool, config: StoreConfig) -> Result<Self, StoreError> {
         migrate(&pool).await?;
-        let committer = GroupCommitter::start(PgWriter::new(&pool), config.group_commit);
+        let committer = GroupCommitter::start_reading_ahead(PgWriter::new(&pool), PgReader::new(&pool), config.group_commit);
         Ok(Self { inner: Arc::new(Inner { pool, committer, config }) })
     }
 
@@ -228,9 +229,14 @@ impl CommitSignal for NotifySignal {
     }
 }
 
-/// The single writer of this store. It has its own connection, re-planned per statement
-/// (`plan_cache_mode=force_custom_plan`): a generic plan cached while the table was small would
-/// keep scanning it sequentially as it grows.
+/// The writer's connection options: re-planned per statement (`plan_cache_mode=force_custom_plan`),
+/// since a generic plan cached while the table was small would keep scanning it sequentially as
+/// it grows.
+fn writer_options(pool: &PgPool) -> PgConnectOptions {
+    pool.connect_options().as_ref().clone().options([("plan_cache_mode", "force_custom_plan")])
+}
+
+/// The single writer of this store, on its own connection.
 struct PgWriter {
     options: PgConnectOptions,
     conn: Option<PgConnection>,
@@ -238,55 +244,70 @@ struct PgWriter {
 
 impl PgWriter {
     fn new(pool: &PgPool) -> Self {
-        let options = pool.connect_options().as_ref().clone().options([("plan_cache_mode", "force_custom_plan")]);
-        Self { options, conn: None }
+        Self { options: writer_options(pool), conn: None }
     }
 
-    async fn try_commit(&mut self, batch: &[AtomicGroup]) -> Result<Outcomes, StoreError> {
+    async fn try_commit(
+        &mut self,
+        batch: &[AtomicGroup],
+        snapshot: Option<StoreSnapshot>,
+    ) -> Result<(Outcomes, Committed), StoreError> {
         if self.conn.is_none() {
             self.conn = Some(PgConnection::connect_with(&self.options).await?);
         }
         let Some(conn) = self.conn.as_mut() else { return Err(StoreError::Closed) };
 
-        // Optimistic: read without locks, then compare-and-swap the head in the insert.
-        let snapshot = read_snapshot(conn, batch).await?;
-        let read_head = snapshot.head;
+        // Optimistic: plan on a snapshot read without locks, then compare-and-swap the head in
+        // the insert.
+        let snapshot = match snapshot {
+            Some(snapshot) => snapshot,
+            None => {
+                let (streams, ids) = lookups(batch);
+                read_snapshot(conn, &streams, &ids).await?
+            }
+        };
+        let planned_on = snapshot.head;
         let plan = plan_batch(batch, snapshot, truncate_to_micros(Utc::now()));
         if plan.to_insert.is_empty() {
-            return Ok(plan.outcomes);
+            return Ok((plan.outcomes, Committed { planned_on, new_head: planned_on, written: Vec::new() }));
         }
-        if insert_if_head_unmoved(conn, read_head, plan.new_head, &plan.to_insert).await? {
-            return Ok(plan.outcomes);
+        if insert_if_head_unmoved(conn, planned_on, plan.new_head, &plan.to_insert).await? {
+            return Ok((plan.outcomes, Committed { planned_on, new_head: plan.new_head, written: plan.to_insert }));
         }
 
         // Another process appended first: queue on the head's row lock instead of racing again.
         tracing::debug!("head moved under an optimistic batch; retrying under the head lock");
         let mut tx = conn.begin().await?;
         sqlx::query("SELECT position FROM folio_log_head FOR UPDATE").execute(&mut *tx).await?;
-        let snapshot = read_snapshot(&mut tx, batch).await?;
-        let read_head = snapshot.head;
+        let (streams, ids) = lookups(batch);
+        let snapshot = read_snapshot(&mut tx, &streams, &ids).await?;
+        let planned_on = snapshot.head;
         let plan = plan_batch(batch, snapshot, truncate_to_micros(Utc::now()));
         if plan.to_insert.is_empty() {
             tx.rollback().await?;
-            return Ok(plan.outcomes);
+            return Ok((plan.outcomes, Committed { planned_on, new_head: planned_on, written: Vec::new() }));
         }
-        if !insert_if_head_unmoved(&mut tx, read_head, plan.new_head, &plan.to_insert).await? {
+        if !insert_if_head_unmoved(&mut tx, planned_on, plan.new_head, &plan.to_insert).await? {
             return Err(StoreError::Corrupt {
-                position: to_i64(read_head),
+                position: to_i64(planned_on),
                 reason: "head moved under its row lock".into(),
             });
         }
         tx.commit().await?;
-        Ok(plan.outcomes)
+        Ok((plan.outcomes, Committed { planned_on, new_head: plan.new_head, written: plan.to_insert }))
     }
 }
 
 type Outcomes = Vec<GroupOutcome>;
 
 #[async_trait]
-impl BatchWriter for PgWriter {
-    async fn commit(&mut self, batch: &[AtomicGroup]) -> Result<Outcomes, StoreError> {
-        let outcome = self.try_commit(batch).await;
+impl SnapshotWriter for PgWriter {
+    async fn commit(
+        &mut self,
+        batch: &[AtomicGroup],
+        snapshot: Option<StoreSnapshot>,
+    ) -> Result<(Outcomes, Committed), StoreError> {
+        let outcome = self.try_commit(batch, snapshot).await;
         if outcome.is_err() {
             // The connection may be broken or mid-transaction: start the next batch on a new one.
             self.conn = None;
@@ -295,11 +316,41 @@ impl BatchWriter for PgWriter {
     }
 }
 
-/// Reads, in this order, the head with the versions of the batch's streams (one statement, one
-/// snapshot), then any stored events with the batch's ids. Outside a transaction this takes no
-/// lock: anything committed after the head was read has moved it, which the insert detects.
-async fn read_snapshot(conn: &mut PgConnection, batch: &[AtomicGroup]) -> Result<StoreSnapshot, StoreError> {
-    let (streams, ids) = lookups(batch);
+/// Reads the next batch's snapshot while the writer commits, on a connection of its own.
+struct PgReader {
+    options: PgConnectOptions,
+    conn: Option<PgConnection>,
+}
+
+impl PgReader {
+    fn new(pool: &PgPool) -> Self {
+        Self { options: writer_options(pool), conn: None }
+    }
+}
+
+#[async_trait]
+impl SnapshotReader for PgReader {
+    async fn read(&mut self, streams: &[StreamId], ids: &[EventId]) -> Result<StoreSnapshot, StoreError> {
+        if self.conn.is_none() {
+            self.conn = Some(PgConnection::connect_with(&self.options).await?);
+        }
+        let Some(conn) = self.conn.as_mut() else { return Err(StoreError::Closed) };
+        let snapshot = read_snapshot(conn, streams, ids).await;
+        if snapshot.is_err() {
+            self.conn = None;
+        }
+        snapshot
+    }
+}
+
+/// Reads, in this order, the head with the versions of `streams` (one statement, one
+/// snapshot), then any stored events among `ids`. Outside a transaction this takes no lock:
+/// anything committed after the head was read has moved it, which the insert detects.
+async fn read_snapshot(
+    conn: &mut PgConnection,
+    streams: &[StreamId],
+    ids: &[EventId],
+) -> Result<StoreSnapshot, StoreError> {
     let names: Vec<&str> = streams.iter().map(StreamId::as_str).collect();
     let rows: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
         "SELECT (SELECT position FROM folio_log_head), s.id, \

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
+pub use crate::contention::*;
 pub use crate::import_cases::*;
 pub use crate::stretch_cases::*;
 

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod cases;
+mod contention;
 mod fixture;
 mod import_cases;
 mod ordering;
@@ -57,4 +58,5 @@ contract_for_every_backend!(
     an_imported_id_with_other_content_is_refused_and_nothing_is_written,
     a_non_contiguous_stream_version_is_refused_and_nothing_is_written,
     a_subscriber_sees_imported_events,
+    many_appenders_in_several_writers_get_exactly_what_the_log_holds,
 );
