@@ -229,12 +229,22 @@ impl CommitSignal for NotifySignal {
     }
 }
 
-/// The writer's connection options: re-planned per statement (`plan_cache_mode=force_custom_plan`),
+/// The reader's connection options: re-planned per statement (`plan_cache_mode=force_custom_plan`),
 /// since a generic plan cached while the table was small would keep scanning it sequentially as
-/// it grows.
-fn writer_options(pool: &PgPool) -> PgConnectOptions {
-    pool.connect_options().as_ref().clone().options([("plan_cache_mode", "force_custom_plan")])
+/// it grows. The writer's insert has one plan whatever the table's size, so its connection keeps
+/// PostgreSQL's default and plans it once.
+fn reader_options(pool: &PgPool) -> PgConnectOptions {
+    pool.connect_options()
+        .as_ref()
+        .clone()
+        .options([("plan_cache_mode", "force_custom_plan")])
+        .application_name(READER_NAME)
 }
+
+/// `application_name` of the connection that reads batches' snapshots (as `pg_stat_activity` shows it).
+pub const READER_NAME: &str = "folio event store reader";
+/// `application_name` of the connection that writes the event log.
+pub const WRITER_NAME: &str = "folio event store writer";
 
 /// The single writer of this store, on its own connection.
 struct PgWriter {
@@ -244,7 +254,7 @@ struct PgWriter {
 
 impl PgWriter {
     fn new(pool: &PgPool) -> Self {
-        Self { options: writer_options(pool), conn: None }
+        Self { options: pool.connect_options().as_ref().clone().application_name(WRITER_NAME), conn: None }
     }
 
     async fn try_commit(
@@ -257,27 +267,25 @@ impl PgWriter {
         }
         let Some(conn) = self.conn.as_mut() else { return Err(StoreError::Closed) };
 
-        // Optimistic: plan on a snapshot read without locks, then compare-and-swap the head in
+        // Optimistic: plan on the snapshot read without locks, then compare-and-swap the head in
         // the insert.
-        let snapshot = match snapshot {
-            Some(snapshot) => snapshot,
-            None => {
-                let (streams, ids) = lookups(batch);
-                read_snapshot(conn, &streams, &ids).await?
+        if let Some(snapshot) = snapshot {
+            let planned_on = snapshot.head;
+            let plan = plan_batch(batch, snapshot, truncate_to_micros(Utc::now()));
+            if plan.to_insert.is_empty() {
+                return Ok((plan.outcomes, Committed { planned_on, new_head: planned_on, written: Vec::new() }));
             }
-        };
-        let planned_on = snapshot.head;
-        let plan = plan_batch(batch, snapshot, truncate_to_micros(Utc::now()));
-        if plan.to_insert.is_empty() {
-            return Ok((plan.outcomes, Committed { planned_on, new_head: planned_on, written: Vec::new() }));
-        }
-        if insert_if_head_unmoved(conn, planned_on, plan.new_head, &plan.to_insert).await? {
-            return Ok((plan.outcomes, Committed { planned_on, new_head: plan.new_head, written: plan.to_insert }));
+            if insert_if_head_unmoved(conn, planned_on, plan.new_head, &plan.to_insert).await? {
+                return Ok((plan.outcomes, Committed { planned_on, new_head: plan.new_head, written: plan.to_insert }));
+            }
         }
 
-        // Another process appended first: queue on the head's row lock instead of racing again.
+        // Another process appended first (or the snapshot could not be read): queue on the
+        // head's row lock instead of racing again.
         tracing::debug!("head moved under an optimistic batch; retrying under the head lock");
         let mut tx = conn.begin().await?;
+        // This connection otherwise plans its statements once; these reads must use the indexes.
+        sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan").execute(&mut *tx).await?;
         sqlx::query("SELECT position FROM folio_log_head FOR UPDATE").execute(&mut *tx).await?;
         let (streams, ids) = lookups(batch);
         let snapshot = read_snapshot(&mut tx, &streams, &ids).await?;
@@ -324,7 +332,7 @@ struct PgReader {
 
 impl PgReader {
     fn new(pool: &PgPool) -> Self {
-        Self { options: writer_options(pool), conn: None }
+        Self { options: reader_options(pool), conn: None }
     }
 }
 

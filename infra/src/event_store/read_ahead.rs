@@ -7,6 +7,9 @@
 //! commit's. (On PostgreSQL under 100 concurrent view writes, the writer spent 45% of each cycle
 //! reading and the CPUs were idle meanwhile; see perf/RESULTS.md, "Reading ahead".)
 //!
+//! Every snapshot is read by the reader, the batch that starts an idle writer's too, so the
+//! writer's connection runs only the insert (and the rare locked path).
+//!
 //! A batch gathered while another commits takes what queued meanwhile and does not linger
 //! (`max_wait` applies to a batch that starts an idle writer).
 //!
@@ -36,9 +39,9 @@ pub(crate) trait SnapshotReader: Send + 'static {
 /// The transactional half of a group commit that reads ahead.
 #[async_trait]
 pub(crate) trait SnapshotWriter: Send + 'static {
-    /// Plans `batch` on `snapshot` (given none, on a snapshot it reads itself), and writes the
-    /// accepted groups in ONE transaction only if the head is still the snapshot's; if the head
-    /// moved, it plans again on a fresh read under the head's lock. Returns one outcome per group
+    /// Plans `batch` on `snapshot`, and writes the accepted groups in ONE transaction only if
+    /// the head is still the snapshot's; if the head moved (or given no snapshot, when the
+    /// reader failed), it plans on a fresh read under the head's lock. Returns one outcome per group
     /// and what was committed. `Err` means nothing of the batch is stored.
     async fn commit(
         &mut self,
@@ -100,6 +103,10 @@ where
                 carried = more;
                 (batch, None)
             }
+        };
+        let snapshot = match snapshot {
+            Some(snapshot) => Some(snapshot),
+            None => read(&mut reader, &batch).await,
         };
         let Some(mut committer) = writer.take() else { return };
         let (groups, replies) = split(batch);
@@ -169,14 +176,22 @@ async fn read_ahead<W: SnapshotWriter, R: SnapshotReader>(
             }
         }
         if ahead.every_job_read && ahead.jobs.len() > start {
-            let (streams, ids) = lookups(ahead.jobs[start..].iter().map(|job| &job.group));
-            match reader.read(&streams, &ids).await {
-                Ok(snapshot) => ahead.reads.push(snapshot),
-                Err(error) => {
-                    tracing::debug!(error = %error, "reading ahead failed; the batch will read for itself");
-                    ahead.every_job_read = false;
-                }
+            match read(reader, &ahead.jobs[start..]).await {
+                Some(snapshot) => ahead.reads.push(snapshot),
+                None => ahead.every_job_read = false,
             }
+        }
+    }
+}
+
+/// The snapshot `jobs` need, or `None` if the read failed (then the writer reads under the lock).
+async fn read<R: SnapshotReader>(reader: &mut R, jobs: &[Job]) -> Option<StoreSnapshot> {
+    let (streams, ids) = lookups(jobs.iter().map(|job| &job.group));
+    match reader.read(&streams, &ids).await {
+        Ok(snapshot) => Some(snapshot),
+        Err(error) => {
+            tracing::debug!(error = %error, "reading a batch's snapshot failed; the writer reads it under the lock");
+            None
         }
     }
 }
