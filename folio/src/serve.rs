@@ -130,14 +130,16 @@ impl Application {
                 .app_data(readiness.clone())
                 .configure(crate::docs::configure)
                 .configure(query_api::configure_health)
-                .configure(command_api::http::configure(limits))
-                .default_service(web::to(infra::http::no_route))
+                // Reads first: a site's traffic is mostly reads, and every route tried before
+                // the one that matches costs a regular expression.
                 .configure(move |config| {
                     if let Some(query) = query {
                         config.app_data(query);
                         query_api::http::configure(config);
                     }
                 })
+                .configure(command_api::http::configure(limits))
+                .default_service(web::to(infra::http::no_route))
         })
         .listen(listener)
         .map_err(bind_error)?

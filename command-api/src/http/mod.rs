@@ -60,28 +60,32 @@ impl Default for Limits {
 }
 
 /// Mounts the command routes; needs `web::Data<CommandState>` in app data.
+///
+/// actix-web tries routes in order, matching each dynamic path's regular expression before its
+/// method guard, so the busiest writes come first: views (tens of millions) and the other
+/// engagement, then comments, then content and the administrative routes.
 pub fn configure(limits: Limits) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |config: &mut web::ServiceConfig| {
         config
             .app_data(body::json_config(limits))
-            .route("/v1/types", web::get().to(types::list))
-            .route("/v1/types/{type}", web::put().to(types::put))
-            .route("/v1/types/{type}", web::get().to(types::get))
+            .route("/v1/content/{type}/{id}/views", web::post().to(engagement::view))
+            .route("/v1/content/{type}/{id}/likes", web::post().to(engagement::like))
+            .route("/v1/content/{type}/{id}/likes", web::delete().to(engagement::unlike))
+            .route("/v1/content/{type}/{id}/bookmarks", web::post().to(engagement::bookmark))
+            .route("/v1/content/{type}/{id}/bookmarks", web::delete().to(engagement::unbookmark))
+            .route("/v1/content/{type}/{id}/shares", web::post().to(engagement::share))
+            .route("/v1/content/{type}/{id}/comments", web::post().to(comments::post))
+            .route("/v1/comments/{id}", web::patch().to(comments::edit))
+            .route("/v1/comments/{id}", web::delete().to(comments::remove))
             .route("/v1/content/{type}", web::post().to(content::create))
             .route("/v1/content/{type}/{id}", web::patch().to(content::revise))
             .route("/v1/content/{type}/{id}/publish", web::post().to(content::publish))
             .route("/v1/content/{type}/{id}/unpublish", web::post().to(content::unpublish))
             .route("/v1/content/{type}/{id}/schedule", web::post().to(content::schedule))
             .route("/v1/content/{type}/{id}/archive", web::post().to(content::archive))
-            .route("/v1/content/{type}/{id}/views", web::post().to(engagement::view))
-            .route("/v1/content/{type}/{id}/shares", web::post().to(engagement::share))
-            .route("/v1/content/{type}/{id}/likes", web::post().to(engagement::like))
-            .route("/v1/content/{type}/{id}/likes", web::delete().to(engagement::unlike))
-            .route("/v1/content/{type}/{id}/bookmarks", web::post().to(engagement::bookmark))
-            .route("/v1/content/{type}/{id}/bookmarks", web::delete().to(engagement::unbookmark))
-            .route("/v1/content/{type}/{id}/comments", web::post().to(comments::post))
-            .route("/v1/comments/{id}", web::patch().to(comments::edit))
-            .route("/v1/comments/{id}", web::delete().to(comments::remove))
+            .route("/v1/types", web::get().to(types::list))
+            .route("/v1/types/{type}", web::put().to(types::put))
+            .route("/v1/types/{type}", web::get().to(types::get))
             .route("/v1/keys", web::post().to(keys::create))
             .route("/v1/keys/{id}", web::delete().to(keys::revoke));
     }

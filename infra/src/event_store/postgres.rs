@@ -351,36 +351,62 @@ impl SnapshotReader for PgReader {
     }
 }
 
-/// Reads, in this order, the head with the versions of `streams` (one statement, one
-/// snapshot), then any stored events among `ids`. Outside a transaction this takes no lock:
-/// anything committed after the head was read has moved it, which the insert detects.
+/// The head, the versions of a batch's streams and its stored events, in ONE statement (one
+/// snapshot, one round trip): a row per kind, told apart by `kind`.
+const READ_SNAPSHOT: &str = "\
+    SELECT 'h' AS kind, position AS head, NULL::text AS stream, NULL::int8 AS version, \
+           NULL::int8 AS position, NULL::uuid AS event_id, NULL::text AS stream_id, \
+           NULL::int8 AS stream_version, NULL::text AS event_type, NULL::int8 AS schema_version, \
+           NULL::text AS data, NULL::text AS metadata, NULL::int8 AS recorded_at \
+    FROM folio_log_head \
+    UNION ALL \
+    SELECT 's', NULL, s.id, (SELECT max(e.stream_version) FROM folio_events e WHERE e.stream_id = s.id), \
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+    FROM unnest($1::text[]) AS s(id) \
+    UNION ALL \
+    SELECT 'e', NULL, NULL, NULL, position, event_id, stream_id, stream_version, event_type, \
+           schema_version::int8, data::text, metadata::text, \
+           (extract(epoch FROM recorded_at) * 1000000)::int8 \
+    FROM folio_events WHERE event_id = ANY($2)";
+
+/// Reads the head, the versions of `streams` and any stored events among `ids`, in one
+/// statement. Outside a transaction this takes no lock: anything committed after the head was
+/// read has moved it, which the insert detects.
 async fn read_snapshot(
     conn: &mut PgConnection,
     streams: &[StreamId],
     ids: &[EventId],
 ) -> Result<StoreSnapshot, StoreError> {
+    use sqlx::Row;
     let names: Vec<&str> = streams.iter().map(StreamId::as_str).collect();
-    let rows: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
-        "SELECT (SELECT position FROM folio_log_head), s.id, \
-                (SELECT max(e.stream_version) FROM folio_events e WHERE e.stream_id = s.id) \
-         FROM unnest($1::text[]) AS s(id)",
-    )
-    .bind(&names)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut snapshot = StoreSnapshot::default();
-    for (head, stream, version) in rows {
-        snapshot.head = u64::try_from(head).unwrap_or(0);
-        if let (Ok(stream), Some(version)) = (StreamId::parse(stream), version) {
-            snapshot.stream_versions.insert(stream, u64::try_from(version).unwrap_or(0));
-        }
-    }
     let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
-    let rows: Vec<EventRow> =
-        sqlx::query_as(&format!("{SELECT_EVENTS} WHERE event_id = ANY($1)")).bind(&ids).fetch_all(&mut *conn).await?;
+    let rows = sqlx::query(READ_SNAPSHOT).bind(&names).bind(&ids).fetch_all(&mut *conn).await?;
+    let mut snapshot = StoreSnapshot::default();
     for row in rows {
-        let event = row.into_recorded()?;
-        snapshot.known_events.insert(event.event_id, event);
+        match row.try_get::<&str, _>("kind")? {
+            "h" => snapshot.head = u64::try_from(row.try_get::<i64, _>("head")?).unwrap_or(0),
+            "s" => {
+                let stream: String = row.try_get("stream")?;
+                if let (Ok(stream), Some(version)) = (StreamId::parse(stream), row.try_get::<Option<i64>, _>("version")?) {
+                    snapshot.stream_versions.insert(stream, u64::try_from(version).unwrap_or(0));
+                }
+            }
+            _ => {
+                let event = EventRow {
+                    position: row.try_get("position")?,
+                    event_id: row.try_get("event_id")?,
+                    stream_id: row.try_get("stream_id")?,
+                    stream_version: row.try_get("stream_version")?,
+                    event_type: row.try_get("event_type")?,
+                    schema_version: row.try_get("schema_version")?,
+                    data: row.try_get("data")?,
+                    metadata: row.try_get("metadata")?,
+                    recorded_at: row.try_get("recorded_at")?,
+                }
+                .into_recorded()?;
+                snapshot.known_events.insert(event.event_id, event);
+            }
+        }
     }
     Ok(snapshot)
 }
