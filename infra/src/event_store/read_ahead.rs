@@ -59,11 +59,33 @@ struct Ahead {
     jobs: Vec<Job>,
     events: usize,
     reads: Vec<StoreSnapshot>,
+    /// `jobs[..read_upto]` are covered by `reads`.
+    read_upto: usize,
     /// False once a read failed: then the batch reads for itself.
     every_job_read: bool,
 }
 
 impl Ahead {
+    /// Whether enough jobs wait unread to read now: at least as many as all earlier reads of
+    /// this batch covered. Jobs trickle in one by one while a slow commit (a long fsync) runs;
+    /// reading each alone would spend the server's CPU on many tiny reads, so reads double in
+    /// size instead and a batch takes O(log n) of them.
+    fn worth_reading(&self) -> bool {
+        self.jobs.len() - self.read_upto >= self.read_upto.max(1)
+    }
+
+    /// Reads the snapshot of the jobs no read covers yet.
+    async fn read_rest<R: SnapshotReader>(&mut self, reader: &mut R) {
+        if !self.every_job_read || self.jobs.len() == self.read_upto {
+            return;
+        }
+        match read(reader, &self.jobs[self.read_upto..]).await {
+            Some(snapshot) => self.reads.push(snapshot),
+            None => self.every_job_read = false,
+        }
+        self.read_upto = self.jobs.len();
+    }
+
     /// One snapshot for the whole batch, as of right after `committed`, if every read can be
     /// brought there.
     fn snapshot_after(self, committed: &Committed) -> Option<StoreSnapshot> {
@@ -131,6 +153,10 @@ where
         };
         writer = Some(committer);
         if !ahead.jobs.is_empty() {
+            if committed.is_some() {
+                // The jobs that came after the last read ahead.
+                ahead.read_rest(&mut reader).await;
+            }
             let batch = std::mem::take(&mut ahead.jobs);
             let snapshot = committed.and_then(|committed| ahead.snapshot_after(&committed));
             next = Some((batch, snapshot));
@@ -139,7 +165,8 @@ where
 }
 
 /// Until `commit` ends: takes the appends that queue meanwhile into `ahead` (up to the batch
-/// limit; one that would overflow it is carried) and reads their snapshot. Returns the commit's end.
+/// limit; one that would overflow it is carried) and reads their snapshot whenever that is
+/// [worth it](Ahead::worth_reading). Returns the commit's end.
 async fn read_ahead<W: SnapshotWriter, R: SnapshotReader>(
     mut commit: JoinHandle<Done<W>>,
     ahead: &mut Ahead,
@@ -167,7 +194,6 @@ async fn read_ahead<W: SnapshotWriter, R: SnapshotReader>(
                 },
             },
         };
-        let start = ahead.jobs.len();
         take(ahead, first, carried, config);
         while carried.is_none() && ahead.events < config.max_batch_events {
             match jobs.try_recv() {
@@ -175,11 +201,8 @@ async fn read_ahead<W: SnapshotWriter, R: SnapshotReader>(
                 Err(_) => break,
             }
         }
-        if ahead.every_job_read && ahead.jobs.len() > start {
-            match read(reader, &ahead.jobs[start..]).await {
-                Some(snapshot) => ahead.reads.push(snapshot),
-                None => ahead.every_job_read = false,
-            }
+        if ahead.worth_reading() {
+            ahead.read_rest(reader).await;
         }
     }
 }

@@ -8,7 +8,9 @@
 use clap::Parser;
 use perf::folio::{create_key, Server, Store};
 use perf::load::load;
+use perf::cpu::Snapshot;
 use perf::measure::Figures;
+use perf::query::run::Cpu;
 use perf::Error;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -36,9 +38,15 @@ struct Args {
     articles: usize,
     #[arg(long, env = "FOLIO_BENCH_PG_URL", default_value = "postgres://folio:folio@127.0.0.1:55432/postgres")]
     pg_url: String,
+    /// Which writes to measure besides the ceiling: views, creates and/or revisions.
+    #[arg(long, value_delimiter = ',', default_value = "views,creates,revisions")]
+    workloads: Vec<String>,
     #[arg(long)]
     json_out: Option<PathBuf>,
 }
+
+/// The processes whose CPU a view costs: the server, the database and this load generator.
+const OWN_PROCESSES: [&str; 3] = ["folio", "postgres", "http-bench"];
 
 fn store_args(profile: &str, data_dir: &std::path::Path, pg: Option<&str>) -> Vec<String> {
     match (profile, pg) {
@@ -94,12 +102,18 @@ async fn prepare(url: &str, admin: &str, articles: usize) -> Result<(Vec<String>
     Ok((paths, site["key"].as_str().ok_or("no site key")?.to_owned(), editor))
 }
 
-/// What one profile measured.
+/// What one profile measured (a workload left out measured nothing: zero operations).
 struct Measured {
     views: Figures,
+    /// CPU seconds per process over the views' measured window.
+    views_cpu: Cpu,
     creates: Figures,
     revisions: Figures,
     ceiling: Figures,
+}
+
+fn nothing() -> Figures {
+    Figures { operations: 0, elapsed: std::time::Duration::ZERO, latency: perf::measure::histogram(), errors: 0 }
 }
 
 async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
@@ -118,23 +132,41 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
     let paths = Arc::new(paths);
     let (base, view_paths) = (server.url.clone(), paths.clone());
     let (views_client, views_site) = (client.clone(), site.clone());
-    let views = load(args.connections, args.warmup, args.seconds, move |n| {
-        let url = format!("{base}{}/views", view_paths[(n as usize * 7919) % view_paths.len()]);
-        let body = json!({"user": (n % 100_000).to_string()});
-        let (client, site) = (views_client.clone(), views_site.clone());
-        async move {
-            match client.post(url).bearer_auth(site).json(&body).send().await {
-                Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
-                Err(_) => false,
+    let measures = |workload: &str| args.workloads.iter().any(|w| w == workload);
+    let db_name = database.as_ref().map(|d| d.name.clone()).unwrap_or_default();
+    let (warmup, db) = (std::time::Duration::from_secs(args.warmup), db_name.clone());
+    // CPU is read when the measured window opens (the warm-up has passed) and after it.
+    let opened = tokio::spawn(async move {
+        tokio::time::sleep(warmup).await;
+        (Snapshot::take(&OWN_PROCESSES, &db), std::time::Instant::now())
+    });
+    let views = if measures("views") {
+        load(args.connections, args.warmup, args.seconds, move |n| {
+            let url = format!("{base}{}/views", view_paths[(n as usize * 7919) % view_paths.len()]);
+            let body = json!({"user": (n % 100_000).to_string()});
+            let (client, site) = (views_client.clone(), views_site.clone());
+            async move {
+                match client.post(url).bearer_auth(site).json(&body).send().await {
+                    Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
+                    Err(_) => false,
+                }
             }
-        }
-    })
-    .await;
+        })
+        .await
+    } else {
+        nothing()
+    };
+    let (before, began) = opened.await?;
+    let views_cpu =
+        Cpu::between(&before, &Snapshot::take(&OWN_PROCESSES, &db_name), began.elapsed(), views.operations);
 
     // Content writes: creates of new articles (each claims its slug), then revisions of the
     // published ones (each needs the version it read, for If-Match).
     let (base, create_client, create_key) = (server.url.clone(), client.clone(), editor.clone());
-    let creates = load(args.connections, 1, args.seconds, move |n| {
+    let creates = if !measures("creates") {
+        nothing()
+    } else {
+        load(args.connections, 1, args.seconds, move |n| {
         let url = format!("{base}/v1/content/article");
         let body = json!({"fields": {"title": format!("Bench article {n}")}});
         let (client, key) = (create_client.clone(), create_key.clone());
@@ -144,12 +176,16 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
                 Err(_) => false,
             }
         }
-    })
-    .await;
+        })
+        .await
+    };
     let (base, revise_client, revise_key, revise_paths) =
         (server.url.clone(), client.clone(), editor.clone(), paths.clone());
     let connections = args.connections;
-    let revisions = load(args.connections, 1, args.seconds, move |n| {
+    let revisions = if !measures("revisions") {
+        nothing()
+    } else {
+        load(args.connections, 1, args.seconds, move |n| {
         // Connection c revises articles c, c + connections, c + 2 connections, ... (`load` numbers
         // connection c's requests from c * 1_000_003), so no two connections touch one article
         // when the article count is a multiple of the connections.
@@ -157,8 +193,9 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
         let path = revise_paths[(c + connections * k) % revise_paths.len()].clone();
         let (client, key, base) = (revise_client.clone(), revise_key.clone(), base.clone());
         async move { revise(&client, &base, &path, &key, n).await }
-    })
-    .await;
+        })
+        .await
+    };
 
     let health = format!("{}/healthz", server.url);
     let ceiling = load(args.connections, 1, args.seconds, move |_| {
@@ -175,7 +212,7 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
     if let Some(database) = database {
         database.drop().await?;
     }
-    Ok(Measured { views, creates, revisions, ceiling })
+    Ok(Measured { views, views_cpu, creates, revisions, ceiling })
 }
 
 /// One revision as an editor's tool does it: learn the item's version (a no-op publish answers it
@@ -204,8 +241,11 @@ async fn main() -> Result<(), Error> {
         let measured = run_profile(profile, &args).await?;
         let _ = writeln!(
             std::io::stderr(),
-            "{profile}: {:.0} views/s, {:.0} creates/s, {:.0} revisions/s (HTTP ceiling {:.0}/s)",
+            "{profile}: {:.0} views/s (CPU per view, us: folio {:.0}, postgres {:.0}, http-bench {:.0}), {:.0} creates/s, {:.0} revisions/s (HTTP ceiling {:.0}/s)",
             measured.views.per_second(),
+            measured.views_cpu.per_request_us("folio"),
+            measured.views_cpu.per_request_us("postgres"),
+            measured.views_cpu.per_request_us("http-bench"),
             measured.creates.per_second(),
             measured.revisions.per_second(),
             measured.ceiling.per_second()
@@ -239,7 +279,7 @@ async fn main() -> Result<(), Error> {
         let runs: Vec<Value> = rows
             .iter()
             .map(|(p, m)| {
-                json!({"profile": p, "connections": args.connections, "views": m.views.to_json(),
+                json!({"profile": p, "connections": args.connections, "views": m.views.to_json(), "views_cpu": m.views_cpu.to_json(),
                        "content_creates": m.creates.to_json(), "content_revisions": m.revisions.to_json(),
                        "http_ceiling": m.ceiling.to_json()})
             })
