@@ -28,7 +28,8 @@ fn event(appender: usize, n: usize) -> NewEvent {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn appends_go_on_when_the_reader_loses_its_connection() {
     let database = TestDatabase::create().await;
-    let store: Arc<dyn EventStore> = Arc::new(PostgresEventStore::connect(&database.url, StoreConfig::default()).await.unwrap());
+    let store: Arc<dyn EventStore> =
+        Arc::new(PostgresEventStore::connect(&database.url, StoreConfig::default()).await.unwrap());
     let appenders: Vec<_> = (0..APPENDERS)
         .map(|a| {
             let store = store.clone();

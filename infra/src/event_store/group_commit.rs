@@ -131,7 +131,11 @@ impl Replies {
 
 /// Takes queued jobs after `first` until the batch is full, the queue is empty and `max_wait`
 /// has passed. A job that would overflow the batch is carried to the next one.
-pub(crate) async fn gather(first: Job, jobs: &mut mpsc::Receiver<Job>, config: GroupCommitConfig) -> (Vec<Job>, Option<Job>) {
+pub(crate) async fn gather(
+    first: Job,
+    jobs: &mut mpsc::Receiver<Job>,
+    config: GroupCommitConfig,
+) -> (Vec<Job>, Option<Job>) {
     let deadline = Instant::now() + config.max_wait;
     let mut events = first.events();
     let mut batch = vec![first];

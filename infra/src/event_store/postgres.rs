@@ -18,7 +18,9 @@ use super::config::StoreConfig;
 use super::error::{AppendError, StoreError};
 use super::group_commit::GroupCommitter;
 use super::import::{ImportError, ImportResult, ImportedEvent};
-use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, Committed, GroupOutcome, StoreSnapshot};
+use super::plan::{
+    lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, Committed, GroupOutcome, StoreSnapshot,
+};
 use super::read_ahead::{SnapshotReader, SnapshotWriter};
 use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
@@ -71,7 +73,8 @@ impl PostgresEventStore {
     /// As [`Self::connect`] over an existing pool (its size bounds readers and the writer).
     pub async fn with_pool(pool: PgPool, config: StoreConfig) -> Result<Self, StoreError> {
         migrate(&pool).await?;
-        let committer = GroupCommitter::start_reading_ahead(PgWriter::new(&pool), PgReader::new(&pool), config.group_commit);
+        let committer =
+            GroupCommitter::start_reading_ahead(PgWriter::new(&pool), PgReader::new(&pool), config.group_commit);
         Ok(Self { inner: Arc::new(Inner { pool, committer, config }) })
     }
 
@@ -391,7 +394,9 @@ async fn read_snapshot(
             "h" => snapshot.head = u64::try_from(row.try_get::<i64, _>("head")?).unwrap_or(0),
             "s" => {
                 let stream: String = row.try_get("stream")?;
-                if let (Ok(stream), Some(version)) = (StreamId::parse(stream), row.try_get::<Option<i64>, _>("version")?) {
+                if let (Ok(stream), Some(version)) =
+                    (StreamId::parse(stream), row.try_get::<Option<i64>, _>("version")?)
+                {
                     snapshot.stream_versions.insert(stream, u64::try_from(version).unwrap_or(0));
                 }
             }

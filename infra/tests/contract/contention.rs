@@ -27,7 +27,8 @@ async fn appender(store: Arc<dyn EventStore>, writer: usize, appender: usize) ->
     let mut rng = fastrand::Rng::with_seed((writer * 1000 + appender) as u64);
     let own = stream(&format!("own-w{writer}a{appender}"));
     for round in 0..ROUNDS {
-        let events: Vec<NewEvent> = (0..rng.usize(1..=3)).map(|i| new_event(json!({ "round": round, "i": i }))).collect();
+        let events: Vec<NewEvent> =
+            (0..rng.usize(1..=3)).map(|i| new_event(json!({ "round": round, "i": i }))).collect();
         let result = match rng.usize(0..4) {
             0 => {
                 let shared = stream(&format!("shared-{}", rng.usize(0..SHARED_STREAMS)));

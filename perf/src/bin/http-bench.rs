@@ -6,9 +6,9 @@
 //! `perf/http.sh` runs it as committed; `--help` for the knobs.
 
 use clap::Parser;
+use perf::cpu::Snapshot;
 use perf::folio::{create_key, Server, Store};
 use perf::load::load;
-use perf::cpu::Snapshot;
 use perf::measure::Figures;
 use perf::query::run::Cpu;
 use perf::Error;
@@ -157,8 +157,7 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
         nothing()
     };
     let (before, began) = opened.await?;
-    let views_cpu =
-        Cpu::between(&before, &Snapshot::take(&OWN_PROCESSES, &db_name), began.elapsed(), views.operations);
+    let views_cpu = Cpu::between(&before, &Snapshot::take(&OWN_PROCESSES, &db_name), began.elapsed(), views.operations);
 
     // Content writes: creates of new articles (each claims its slug), then revisions of the
     // published ones (each needs the version it read, for If-Match).
@@ -167,15 +166,15 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
         nothing()
     } else {
         load(args.connections, 1, args.seconds, move |n| {
-        let url = format!("{base}/v1/content/article");
-        let body = json!({"fields": {"title": format!("Bench article {n}")}});
-        let (client, key) = (create_client.clone(), create_key.clone());
-        async move {
-            match client.post(url).bearer_auth(key).json(&body).send().await {
-                Ok(response) => response.status().as_u16() == 201 && response.bytes().await.is_ok(),
-                Err(_) => false,
+            let url = format!("{base}/v1/content/article");
+            let body = json!({"fields": {"title": format!("Bench article {n}")}});
+            let (client, key) = (create_client.clone(), create_key.clone());
+            async move {
+                match client.post(url).bearer_auth(key).json(&body).send().await {
+                    Ok(response) => response.status().as_u16() == 201 && response.bytes().await.is_ok(),
+                    Err(_) => false,
+                }
             }
-        }
         })
         .await
     };
@@ -186,13 +185,13 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
         nothing()
     } else {
         load(args.connections, 1, args.seconds, move |n| {
-        // Connection c revises articles c, c + connections, c + 2 connections, ... (`load` numbers
-        // connection c's requests from c * 1_000_003), so no two connections touch one article
-        // when the article count is a multiple of the connections.
-        let (c, k) = (n as usize / 1_000_003, n as usize % 1_000_003);
-        let path = revise_paths[(c + connections * k) % revise_paths.len()].clone();
-        let (client, key, base) = (revise_client.clone(), revise_key.clone(), base.clone());
-        async move { revise(&client, &base, &path, &key, n).await }
+            // Connection c revises articles c, c + connections, c + 2 connections, ... (`load` numbers
+            // connection c's requests from c * 1_000_003), so no two connections touch one article
+            // when the article count is a multiple of the connections.
+            let (c, k) = (n as usize / 1_000_003, n as usize % 1_000_003);
+            let path = revise_paths[(c + connections * k) % revise_paths.len()].clone();
+            let (client, key, base) = (revise_client.clone(), revise_key.clone(), base.clone());
+            async move { revise(&client, &base, &path, &key, n).await }
         })
         .await
     };
