@@ -335,24 +335,46 @@ impl SnapshotWriter for PgWriter {
 struct PgReader {
     options: PgConnectOptions,
     conn: Option<PgConnection>,
+    /// When a failure was last logged as a warning (at most one a minute: a reader that keeps
+    /// failing sends every batch down the locked path, which an operator should hear of).
+    warned: Option<std::time::Instant>,
 }
+
+/// A read (connecting included) that takes longer is abandoned: the batch then reads under the
+/// head's lock, so a stuck connection slows appends instead of stopping them.
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl PgReader {
     fn new(pool: &PgPool) -> Self {
-        Self { options: reader_options(pool), conn: None }
+        Self { options: reader_options(pool), conn: None, warned: None }
+    }
+
+    async fn try_read(&mut self, streams: &[StreamId], ids: &[EventId]) -> Result<StoreSnapshot, StoreError> {
+        if self.conn.is_none() {
+            self.conn = Some(PgConnection::connect_with(&self.options).await?);
+        }
+        let Some(conn) = self.conn.as_mut() else { return Err(StoreError::Closed) };
+        read_snapshot(conn, streams, ids).await
     }
 }
 
 #[async_trait]
 impl SnapshotReader for PgReader {
     async fn read(&mut self, streams: &[StreamId], ids: &[EventId]) -> Result<StoreSnapshot, StoreError> {
-        if self.conn.is_none() {
-            self.conn = Some(PgConnection::connect_with(&self.options).await?);
-        }
-        let Some(conn) = self.conn.as_mut() else { return Err(StoreError::Closed) };
-        let snapshot = read_snapshot(conn, streams, ids).await;
-        if snapshot.is_err() {
+        let snapshot = match tokio::time::timeout(READ_TIMEOUT, self.try_read(streams, ids)).await {
+            Ok(read) => read,
+            Err(_) => {
+                let timed_out = std::io::Error::new(std::io::ErrorKind::TimedOut, "snapshot read took over 5 s");
+                Err(sqlx::Error::Io(timed_out).into())
+            }
+        };
+        if let Err(error) = &snapshot {
+            // Broken, or cut off mid-statement: the next read starts on a new connection.
             self.conn = None;
+            if self.warned.is_none_or(|at| at.elapsed() > std::time::Duration::from_secs(60)) {
+                tracing::warn!(error = %error, "the event store's reader failed; batches read under the head's lock meanwhile");
+                self.warned = Some(std::time::Instant::now());
+            }
         }
         snapshot
     }

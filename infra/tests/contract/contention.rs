@@ -87,7 +87,9 @@ pub async fn many_appenders_in_several_writers_get_exactly_what_the_log_holds(fi
         *version = event.stream_version;
     }
     for (result, events) in &acknowledged {
+        assert_eq!(result.events.len(), events.len(), "one result per appended event");
         for (appended, event) in result.events.iter().zip(events) {
+            assert_eq!(appended.event_id, event.event_id, "results come in the order the events were given");
             let stored = &log[appended.position as usize - 1];
             assert_eq!(stored.event_id, event.event_id, "the acknowledged position holds the acknowledged event");
             assert_eq!(stored.stream_id, result.stream);
