@@ -290,10 +290,14 @@ impl PgWriter {
         // head's row lock instead of racing again.
         tracing::debug!("head moved under an optimistic batch; retrying under the head lock");
         let mut tx = conn.begin().await?;
-        // This connection plans its statements once; these reads must use the indexes.
-        sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
-        sqlx::query("SET LOCAL jit = off").execute(&mut *tx).await?;
-        sqlx::query("SELECT position FROM folio_log_head FOR UPDATE").execute(&mut *tx).await?;
+        // One statement under the lock: take it, and (as SET LOCAL would) make this
+        // transaction's reads use the indexes without JIT, as the reader's do.
+        sqlx::query(
+            "SELECT position, set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true) \
+             FROM folio_log_head FOR UPDATE",
+        )
+        .execute(&mut *tx)
+        .await?;
         let (streams, ids) = lookups(batch);
         let snapshot = read_snapshot(&mut tx, &streams, &ids).await?;
         let planned_on = snapshot.head;
