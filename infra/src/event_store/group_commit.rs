@@ -75,20 +75,27 @@ impl GroupCommitter {
 
 async fn run<W: BatchWriter>(mut writer: W, mut jobs: mpsc::Receiver<Job>, config: GroupCommitConfig) {
     let mut carried: Option<Job> = None;
-    loop {
-        let first = match carried.take() {
-            Some(job) => job,
-            None => match jobs.recv().await {
-                Some(job) => job,
-                None => return,
-            },
-        };
-        let (batch, next) = gather(first, &mut jobs, config).await;
-        carried = next;
+    while let Some(batch) = next_batch(&mut carried, &mut jobs, config).await {
         let (groups, replies) = split(batch);
         let outcome = writer.commit(&groups).await;
         replies.settle(outcome);
     }
+}
+
+/// The next batch: the carried job or the next queued one, and what `gather` adds to it. `None`
+/// once the queue is closed and drained.
+pub(crate) async fn next_batch(
+    carried: &mut Option<Job>,
+    jobs: &mut mpsc::Receiver<Job>,
+    config: GroupCommitConfig,
+) -> Option<Vec<Job>> {
+    let first = match carried.take() {
+        Some(job) => job,
+        None => jobs.recv().await?,
+    };
+    let (batch, next) = gather(first, jobs, config).await;
+    *carried = next;
+    Some(batch)
 }
 
 /// The callers of a batch's appends, and how many events each gave.
@@ -131,11 +138,7 @@ impl Replies {
 
 /// Takes queued jobs after `first` until the batch is full, the queue is empty and `max_wait`
 /// has passed. A job that would overflow the batch is carried to the next one.
-pub(crate) async fn gather(
-    first: Job,
-    jobs: &mut mpsc::Receiver<Job>,
-    config: GroupCommitConfig,
-) -> (Vec<Job>, Option<Job>) {
+async fn gather(first: Job, jobs: &mut mpsc::Receiver<Job>, config: GroupCommitConfig) -> (Vec<Job>, Option<Job>) {
     let deadline = Instant::now() + config.max_wait;
     let mut events = first.events();
     let mut batch = vec![first];

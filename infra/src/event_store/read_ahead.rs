@@ -21,7 +21,7 @@
 
 use super::config::GroupCommitConfig;
 use super::error::StoreError;
-use super::group_commit::{gather, split, Job};
+use super::group_commit::{next_batch, split, Job};
 use super::plan::{lookups, AtomicGroup, Committed, GroupOutcome, StoreSnapshot};
 use async_trait::async_trait;
 use events::{EventId, StreamId};
@@ -113,18 +113,10 @@ where
     loop {
         let (batch, snapshot) = match next.take() {
             Some(ready) => ready,
-            None => {
-                let first = match carried.take() {
-                    Some(job) => job,
-                    None => match jobs.recv().await {
-                        Some(job) => job,
-                        None => return,
-                    },
-                };
-                let (batch, more) = gather(first, &mut jobs, config).await;
-                carried = more;
-                (batch, None)
-            }
+            None => match next_batch(&mut carried, &mut jobs, config).await {
+                Some(batch) => (batch, None),
+                None => return,
+            },
         };
         let snapshot = match snapshot {
             Some(snapshot) => Some(snapshot),
