@@ -160,9 +160,9 @@ fn store_problem(error: &StoreError) -> Problem {
         StoreError::Database(_) | StoreError::Contention { .. } | StoreError::Closed => {
             Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the event store is unavailable; retry")
         }
-        StoreError::Append(AppendError::Empty) | StoreError::Migration(_) | StoreError::Corrupt { .. } => {
-            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
-        }
+        StoreError::Append(AppendError::Empty | AppendError::SchemaVersionTooHigh { .. })
+        | StoreError::Migration(_)
+        | StoreError::Corrupt { .. } => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error"),
     }
 }
 

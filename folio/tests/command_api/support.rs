@@ -118,6 +118,23 @@ impl TestApp {
         tokio::time::timeout(std::time::Duration::from_secs(30), caught_up).await.expect("projectors stalled");
     }
 
+    /// Waits until every projection's runner has started, that is, recorded itself `running`.
+    /// A runner does so once, as it starts; a state a test sets before that would be overwritten.
+    pub async fn wait_for_runners_to_start(&self) {
+        let read = self.read.as_ref().expect("this app runs no projectors");
+        let started = async {
+            loop {
+                let rows = read.checkpoints().await.unwrap();
+                let running = |name: &str| rows.iter().any(|row| row.projection == name && row.state == "running");
+                if projectors::all_projections().iter().all(|projection| running(projection.name())) {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), started).await.expect("projectors never started");
+    }
+
     /// Another `folio serve` over the same store, as a second process would be; returns its URL.
     pub fn second_process(&self) -> String {
         let app = Application::with_store("127.0.0.1", 0, self.store.clone()).unwrap();

@@ -10,7 +10,15 @@ pub enum AppendError {
     IdempotencyConflict { event_id: EventId, reason: &'static str },
     #[error("an append must carry at least one event")]
     Empty,
+    /// Both backends store a schema version in 16 signed bits (PostgreSQL's `smallint`).
+    #[error("event {event_id} has schema version {schema_version}; the most a store keeps is {max}", max = MAX_SCHEMA_VERSION)]
+    SchemaVersionTooHigh { event_id: EventId, schema_version: u16 },
 }
+
+/// The highest schema version an event may carry: what PostgreSQL's `smallint` column holds.
+/// Refused above it rather than stored clamped, which would make a retry's verdict depend on
+/// whether it was judged against the batch in memory or the row read back.
+pub const MAX_SCHEMA_VERSION: u16 = 32_767;
 
 /// Everything an event store call can fail with.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -14,11 +14,12 @@
 //! 3. **Streams stay contiguous.** Each new event's `stream_version` must be one more than its
 //!    stream's version so far (what is stored plus the batch's earlier events), or
 //!    [`ImportError::NonContiguousVersion`]. An id twice in one batch is
-//!    [`ImportError::DuplicateInBatch`].
+//!    [`ImportError::DuplicateInBatch`]. A schema version above [`MAX_SCHEMA_VERSION`] is
+//!    [`ImportError::SchemaVersionTooHigh`], as for an append.
 //! 4. **All or nothing.** Any refusal writes nothing of the batch.
 //! 5. **Subscribers wake** exactly as after an append.
 
-use super::error::StoreError;
+use super::error::{StoreError, MAX_SCHEMA_VERSION};
 use super::row::truncate_to_micros;
 use chrono::{DateTime, Utc};
 use events::{EventId, Metadata, Position, RecordedEvent, StreamId, StreamVersion};
@@ -98,6 +99,8 @@ pub struct ImportResult {
 pub enum ImportError {
     #[error("event {event_id} appears more than once in the batch")]
     DuplicateInBatch { event_id: EventId },
+    #[error("event {event_id} has schema version {schema_version}; the most a store keeps is {max}", max = MAX_SCHEMA_VERSION)]
+    SchemaVersionTooHigh { event_id: EventId, schema_version: u16 },
     #[error("event {event_id} is already stored with other content")]
     ConflictingContent { event_id: EventId },
     #[error("event {event_id}: version {version} of stream {stream} does not continue it (expected {expected})")]
@@ -132,12 +135,17 @@ impl ImportPlan {
     }
 }
 
-/// The ids a batch carries, refusing one that appears twice. Backends look these up first.
+/// The ids a batch carries, refusing one that appears twice or a schema version no store keeps.
+/// Backends call this first.
 pub(crate) fn batch_ids(batch: &[ImportedEvent]) -> Result<Vec<EventId>, ImportError> {
     let mut seen = HashSet::with_capacity(batch.len());
     for event in batch {
         if !seen.insert(event.event_id) {
             return Err(ImportError::DuplicateInBatch { event_id: event.event_id });
+        }
+        if event.schema_version > MAX_SCHEMA_VERSION {
+            let (event_id, schema_version) = (event.event_id, event.schema_version);
+            return Err(ImportError::SchemaVersionTooHigh { event_id, schema_version });
         }
     }
     Ok(batch.iter().map(|e| e.event_id).collect())

@@ -43,7 +43,7 @@ pub(crate) fn category_range(category: &Category, after: Option<&StreamId>) -> (
 }
 
 pub use config::{GroupCommitConfig, StoreConfig};
-pub use error::{AppendError, StoreError};
+pub use error::{AppendError, StoreError, MAX_SCHEMA_VERSION};
 pub use import::{ImportError, ImportResult, ImportedEvent};
 pub use plan::{AppendRequest, AppendResult, AppendedEvent};
 

@@ -3,7 +3,7 @@
 //! already stored, or refused. Both backends read the inputs, call [`plan_batch`], and write
 //! `to_insert` in one transaction.
 
-use super::error::AppendError;
+use super::error::{AppendError, MAX_SCHEMA_VERSION};
 use chrono::{DateTime, Utc};
 use events::{EventId, ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
 use std::collections::{HashMap, HashSet};
@@ -186,6 +186,12 @@ fn decide(
 ) -> Result<AppendResult, AppendError> {
     if request.events.is_empty() {
         return Err(AppendError::Empty);
+    }
+    if let Some(event) = request.events.iter().find(|event| event.schema_version > MAX_SCHEMA_VERSION) {
+        return Err(AppendError::SchemaVersionTooHigh {
+            event_id: event.event_id,
+            schema_version: event.schema_version,
+        });
     }
     if let Some(original) = earlier_outcome(request, &snapshot.known_events)? {
         return Ok(original);

@@ -470,6 +470,7 @@ async fn insert_if_head_unmoved(
         streams.push(event.stream_id.as_str());
         versions.push(to_i64(event.stream_version));
         types.push(event.event_type.as_str());
+        // The plan refused anything above MAX_SCHEMA_VERSION (i16::MAX).
         schema_versions.push(i16::try_from(event.schema_version).unwrap_or(i16::MAX));
         data.push(event.data.to_string());
         metadata.push(serde_json::to_string(&event.metadata).unwrap_or_else(|_| "{}".into()));

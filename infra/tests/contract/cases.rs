@@ -311,6 +311,31 @@ pub async fn append_all_writes_every_stream_or_none(fixture: &Fixture) {
     assert!(matches!(fixture.store.append_all(with_empty).await, Err(StoreError::Append(AppendError::Empty))));
 }
 
+/// A schema version above what every backend stores is refused whole, never kept clamped, and a
+/// retry of it is refused the same way.
+pub async fn a_schema_version_no_store_keeps_is_refused_and_writes_nothing(fixture: &Fixture) {
+    let mut too_high = new_event(json!({}));
+    too_high.schema_version = infra::MAX_SCHEMA_VERSION + 1;
+    let group = vec![
+        request("item-1", ExpectedVersion::NoStream, events(1)),
+        request("item-2", ExpectedVersion::Any, vec![new_event(json!({})), too_high.clone()]),
+    ];
+    for _attempt in 0..2 {
+        let refused = fixture.store.append_all(group.clone()).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Append(AppendError::SchemaVersionTooHigh { event_id, schema_version: 32_768 }))
+                if *event_id == too_high.event_id),
+            "{refused:?}"
+        );
+        assert_eq!(fixture.store.head().await.unwrap(), 0, "nothing of the refused group");
+    }
+    let mut highest = new_event(json!({}));
+    highest.schema_version = infra::MAX_SCHEMA_VERSION;
+    fixture.store.append(stream("item-3"), ExpectedVersion::NoStream, vec![highest.clone()]).await.unwrap();
+    let stored = fixture.store.event_by_id(highest.event_id).await.unwrap().unwrap();
+    assert_eq!(stored.schema_version, infra::MAX_SCHEMA_VERSION);
+}
+
 pub async fn a_retried_group_returns_its_original_results(fixture: &Fixture) {
     let group = vec![
         request("item-1", ExpectedVersion::NoStream, events(1)),

@@ -95,6 +95,19 @@ pub async fn a_non_contiguous_stream_version_is_refused_and_nothing_is_written(f
     assert!(fixture.store.event_by_id(fresh.event_id).await.unwrap().is_none(), "nothing of the batch is written");
 }
 
+pub async fn an_imported_schema_version_no_store_keeps_is_refused(fixture: &Fixture) {
+    let fresh = imported("imp-1", 1, 1);
+    let mut too_high = imported("imp-2", 1, 2);
+    too_high.schema_version = infra::MAX_SCHEMA_VERSION + 1;
+    let refused = fixture.store.import(vec![fresh.clone(), too_high.clone()]).await;
+    assert!(
+        matches!(refused, Err(ImportError::SchemaVersionTooHigh { event_id, .. }) if event_id == too_high.event_id),
+        "{refused:?}"
+    );
+    assert_eq!(fixture.store.head().await.unwrap(), 0);
+    assert!(fixture.store.event_by_id(fresh.event_id).await.unwrap().is_none(), "nothing of the batch is written");
+}
+
 pub async fn a_subscriber_sees_imported_events(fixture: &Fixture) {
     let mut subscription = fixture.store.subscribe_all(0);
     fixture.store.append(stream("imp-1"), ExpectedVersion::NoStream, vec![appended()]).await.unwrap();

@@ -49,6 +49,7 @@ contract_for_every_backend!(
     acknowledged_events_survive_a_restart,
     append_all_writes_every_stream_or_none,
     a_retried_group_returns_its_original_results,
+    a_schema_version_no_store_keeps_is_refused_and_writes_nothing,
     racing_groups_on_one_reservation_let_exactly_one_win,
     streams_of_a_category_are_listed_in_order_and_paged,
     an_event_is_found_by_its_id,
@@ -57,6 +58,7 @@ contract_for_every_backend!(
     reimporting_the_same_batch_appends_nothing,
     an_imported_id_with_other_content_is_refused_and_nothing_is_written,
     a_non_contiguous_stream_version_is_refused_and_nothing_is_written,
+    an_imported_schema_version_no_store_keeps_is_refused,
     a_subscriber_sees_imported_events,
     many_appenders_in_several_writers_get_exactly_what_the_log_holds,
 );

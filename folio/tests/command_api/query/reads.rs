@@ -179,6 +179,8 @@ pub async fn readyz_reports_the_read_models_and_fails_while_a_projection_is_halt
     assert_eq!(ready.status, 200, "{}", ready.body);
     assert!(ready.body["event_store"]["head"].is_u64());
     assert!(ready.body["read_models"]["positions"].is_object(), "{}", ready.body);
+    // A runner records itself running as it starts: halting before that would be undone.
+    app.wait_for_runners_to_start().await;
     let read = app.read.as_ref().unwrap();
     read.set_state("comments", "halted").await.unwrap();
     let halted = app.send("GET", "/readyz", None, None).await;
