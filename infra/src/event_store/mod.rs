@@ -31,6 +31,7 @@ mod import_postgres;
 mod import_sqlite;
 mod plan;
 pub mod postgres;
+mod postgres_writer;
 mod read_ahead;
 mod row;
 pub mod sqlite;
