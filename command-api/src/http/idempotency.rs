@@ -117,10 +117,11 @@ pub async fn commit(
     metadata: &Metadata,
     outcome: Outcome,
 ) -> Result<HttpResponse, ApiError> {
-    let mut appends = outcome.appends.clone();
-    if let Some(idempotency) = idempotency {
-        appends.push(idempotency.record(&outcome, metadata)?);
-    }
+    let record = idempotency.map(|idempotency| idempotency.record(&outcome, metadata)).transpose()?;
+    let Outcome { appends, status, mut response, primary } = outcome;
+    let own_appends = appends.len();
+    let mut appends = appends;
+    appends.extend(record);
     let results = if appends.is_empty() {
         Vec::new()
     } else {
@@ -129,13 +130,12 @@ pub async fn commit(
             Err(error) => return lost_race(store, idempotency, error).await,
         }
     };
-    let mut response = outcome.response;
-    let own: &[AppendResult] = &results[..outcome.appends.len().min(results.len())];
-    if let (Some(primary), Some(object)) = (own.get(outcome.primary), response.as_object_mut()) {
+    let own: &[AppendResult] = &results[..own_appends.min(results.len())];
+    if let (Some(primary), Some(object)) = (own.get(primary), response.as_object_mut()) {
         object.insert("version".into(), primary.stream_version().into());
         object.insert("position".into(), own.iter().map(AppendResult::position).max().unwrap_or(0).into());
     }
-    Ok(HttpResponse::build(outcome.status).json(response))
+    Ok(HttpResponse::build(status).json(response))
 }
 
 /// A failed append. On the idempotency stream, the twin request won: answer what it answered. On

@@ -7,6 +7,7 @@ use super::error::{AppendError, MAX_SCHEMA_VERSION};
 use chrono::{DateTime, Utc};
 use events::{EventId, ExpectedVersion, NewEvent, Position, RecordedEvent, StreamId, StreamVersion};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// One `append` call waiting in a batch.
 #[derive(Debug, Clone)]
@@ -51,8 +52,10 @@ pub struct StoreSnapshot {
     pub head: Position,
     /// Current version of every stream the batch appends to (absent = 0).
     pub stream_versions: HashMap<StreamId, StreamVersion>,
-    /// Stored events whose ids appear in the batch.
-    pub known_events: HashMap<EventId, RecordedEvent>,
+    /// Stored events whose ids appear in the batch. Shared with `to_insert` and
+    /// [`Committed::written`]: an event is planned, checked against and caught up with without
+    /// copying its payload.
+    pub known_events: HashMap<EventId, Arc<RecordedEvent>>,
 }
 
 /// What one committed batch did to the store: enough to bring a snapshot that was read while it
@@ -64,7 +67,7 @@ pub struct Committed {
     /// The head after the batch (`planned_on` when it wrote nothing).
     pub new_head: Position,
     /// The events it wrote.
-    pub written: Vec<RecordedEvent>,
+    pub written: Vec<Arc<RecordedEvent>>,
 }
 
 impl StoreSnapshot {
@@ -81,7 +84,7 @@ impl StoreSnapshot {
             // Read before the commit, the snapshot lacks these; read after it, it has the same.
             let version = self.stream_versions.entry(event.stream_id.clone()).or_insert(0);
             *version = (*version).max(event.stream_version);
-            self.known_events.insert(event.event_id, event.clone());
+            self.known_events.insert(event.event_id, Arc::clone(event));
         }
         Some(self)
     }
@@ -103,7 +106,7 @@ pub type GroupOutcome = Result<Vec<AppendResult>, AppendError>;
 /// What to write, and what to answer each group.
 #[derive(Debug)]
 pub struct BatchPlan {
-    pub to_insert: Vec<RecordedEvent>,
+    pub to_insert: Vec<Arc<RecordedEvent>>,
     pub new_head: Position,
     pub outcomes: Vec<GroupOutcome>,
 }
@@ -132,7 +135,7 @@ fn decide_group(
     group: &AtomicGroup,
     snapshot: &mut StoreSnapshot,
     recorded_at: DateTime<Utc>,
-    to_insert: &mut Vec<RecordedEvent>,
+    to_insert: &mut Vec<Arc<RecordedEvent>>,
 ) -> GroupOutcome {
     if group.is_empty() {
         return Err(AppendError::Empty);
@@ -163,7 +166,7 @@ struct Undo {
 }
 
 impl Undo {
-    fn apply(self, snapshot: &mut StoreSnapshot, to_insert: &mut Vec<RecordedEvent>) {
+    fn apply(self, snapshot: &mut StoreSnapshot, to_insert: &mut Vec<Arc<RecordedEvent>>) {
         for event in to_insert.drain(self.inserted..) {
             snapshot.known_events.remove(&event.event_id);
         }
@@ -182,7 +185,7 @@ fn decide(
     request: &AppendRequest,
     snapshot: &mut StoreSnapshot,
     recorded_at: DateTime<Utc>,
-    to_insert: &mut Vec<RecordedEvent>,
+    to_insert: &mut Vec<Arc<RecordedEvent>>,
 ) -> Result<AppendResult, AppendError> {
     if request.events.is_empty() {
         return Err(AppendError::Empty);
@@ -206,7 +209,7 @@ fn decide(
     }
     let mut appended = Vec::with_capacity(request.events.len());
     for (offset, event) in (1u64..).zip(&request.events) {
-        let recorded = RecordedEvent {
+        let recorded = Arc::new(RecordedEvent {
             event_id: event.event_id,
             stream_id: request.stream.clone(),
             stream_version: current + offset,
@@ -216,13 +219,13 @@ fn decide(
             data: event.data.clone(),
             metadata: event.metadata.clone(),
             recorded_at,
-        };
+        });
         appended.push(AppendedEvent {
             event_id: recorded.event_id,
             stream_version: recorded.stream_version,
             position: recorded.position,
         });
-        snapshot.known_events.insert(recorded.event_id, recorded.clone());
+        snapshot.known_events.insert(recorded.event_id, Arc::clone(&recorded));
         to_insert.push(recorded);
     }
     let count = request.events.len() as u64;
@@ -235,7 +238,7 @@ fn decide(
 /// retry); `None` if none is; an error for a partial or altered retry, or repeated ids.
 fn earlier_outcome(
     request: &AppendRequest,
-    known: &HashMap<EventId, RecordedEvent>,
+    known: &HashMap<EventId, Arc<RecordedEvent>>,
 ) -> Result<Option<AppendResult>, AppendError> {
     let mut seen = HashSet::with_capacity(request.events.len());
     for event in &request.events {
@@ -246,7 +249,8 @@ fn earlier_outcome(
             });
         }
     }
-    let stored: Vec<Option<&RecordedEvent>> = request.events.iter().map(|e| known.get(&e.event_id)).collect();
+    let stored: Vec<Option<&RecordedEvent>> =
+        request.events.iter().map(|e| known.get(&e.event_id).map(|e| &**e)).collect();
     if stored.iter().all(Option::is_none) {
         return Ok(None);
     }

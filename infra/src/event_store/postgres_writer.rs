@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use events::{EventId, Position, RecordedEvent, StreamId};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool};
 use sqlx::Connection;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The reader's connection options. Its one statement must use the indexes whatever the table's
@@ -220,7 +221,7 @@ async fn read_snapshot(
                     recorded_at: row.try_get("recorded_at")?,
                 }
                 .into_recorded()?;
-                snapshot.known_events.insert(event.event_id, event);
+                snapshot.known_events.insert(event.event_id, Arc::new(event));
             }
         }
     }
@@ -234,7 +235,7 @@ async fn insert_if_head_unmoved(
     conn: &mut PgConnection,
     read_head: Position,
     new_head: Position,
-    rows: &[RecordedEvent],
+    rows: &[Arc<RecordedEvent>],
 ) -> Result<bool, StoreError> {
     let mut positions = Vec::with_capacity(rows.len());
     let mut ids = Vec::with_capacity(rows.len());

@@ -20,6 +20,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Connection, QueryBuilder, Sqlite};
+use std::borrow::Borrow;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -283,16 +284,20 @@ impl SqliteWriter {
             let rows: Vec<EventRow> = query.build_query_as().fetch_all(&mut self.conn).await?;
             for row in rows {
                 let event = row.into_recorded()?;
-                snapshot.known_events.insert(event.event_id, event);
+                snapshot.known_events.insert(event.event_id, Arc::new(event));
             }
         }
         Ok(snapshot)
     }
 }
 
-pub(super) async fn insert(conn: &mut SqliteConnection, rows: &[RecordedEvent]) -> Result<(), StoreError> {
+pub(super) async fn insert<R: Borrow<RecordedEvent>>(
+    conn: &mut SqliteConnection,
+    rows: &[R],
+) -> Result<(), StoreError> {
     let mut query = QueryBuilder::<Sqlite>::new(format!("INSERT INTO folio_events ({COLUMNS}) "));
     query.push_values(rows, |mut row, event| {
+        let event: &RecordedEvent = event.borrow();
         row.push_bind(to_i64(event.position))
             .push_bind(event.event_id.0)
             .push_bind(event.stream_id.as_str().to_owned())
