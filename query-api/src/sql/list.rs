@@ -5,7 +5,7 @@
 //! one index range however deep the cursor is:
 //! - sorted by a field: `content_values (type, field, status, value, item_id)`;
 //! - newest first with a relation filter (by tag, by category subtree):
-//!   `content_refs (target, field, status, published_at, item_id)`;
+//!   `content_refs (target, field, status, type, published_at, item_id)`;
 //! - otherwise `content_items (type, status, published_at, id)`.
 //!
 //! NULL sorts lowest. When the key can be NULL the page is the union of two ranges, the rows
