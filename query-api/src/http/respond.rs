@@ -94,17 +94,13 @@ where
     Ok(respond(state, req, caller, &cached, if use_cache { "miss" } else { "bypass" }))
 }
 
-/// A strong validator of the body: two 64-bit SipHashes (std's, fixed keys, so every replica
-/// of one build computes the same tag) and the length. Not a digest against an adversary (an
-/// ETag needs none), and far cheaper per byte than SHA-256 on list pages.
+/// A strong validator of the body: its 128-bit XXH3 and its length. XXH3 is a specified
+/// algorithm, so every replica and every build computes the same tag (std's `DefaultHasher` may
+/// change between Rust releases), and it is fast per byte: hashing list pages twice with SipHash
+/// was ~3% of an uncached list's CPU. Not a digest against an adversary; an ETag needs none.
 fn etag_of(body: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut first = std::collections::hash_map::DefaultHasher::new();
-    body.hash(&mut first);
-    let mut second = std::collections::hash_map::DefaultHasher::new();
-    (body.len(), "folio").hash(&mut second);
-    body.hash(&mut second);
-    format!("\"{:016x}{:016x}-{:x}\"", first.finish(), second.finish(), body.len())
+    let hash = xxhash_rust::xxh3::xxh3_128(body.as_bytes());
+    format!("\"{hash:032x}-{:x}\"", body.len())
 }
 
 fn respond(
@@ -138,4 +134,20 @@ fn respond(
     headers.insert(header::VARY, HeaderValue::from_static("Authorization"));
     headers.insert(header::HeaderName::from_static("folio-cache"), HeaderValue::from_static(cache));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::etag_of;
+
+    #[test]
+    fn the_etag_is_a_strong_tag_fixed_by_the_body_alone() {
+        let tag = etag_of(r#"{"data":[]}"#);
+        assert!(tag.starts_with('"') && tag.ends_with('"') && !tag.starts_with("W/"), "{tag}");
+        assert_eq!(tag, etag_of(r#"{"data":[]}"#));
+        assert_ne!(tag, etag_of(r#"{"data":[1]}"#));
+        // XXH3-128 is specified: this value must not change with the build, or replicas would
+        // disagree on every If-None-Match.
+        assert_eq!(etag_of(""), "\"99aa06d3014798d86001c324468d497f-0\"");
+    }
 }
