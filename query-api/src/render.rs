@@ -6,6 +6,7 @@
 use crate::error::QueryError;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::fmt::Write;
 
 /// An item's engagement counters (zero until its first engagement).
@@ -31,7 +32,44 @@ impl Counters {
 }
 
 /// Top-level members of a JSON object, values left raw.
-struct Members<'a>(Vec<(String, &'a RawValue)>);
+struct Members<'a>(Vec<(Key<'a>, &'a RawValue)>);
+
+/// A member's name, borrowed from the document unless it holds escapes (then decoded).
+struct Key<'a>(Cow<'a, str>);
+
+impl Key<'_> {
+    /// Appends the name as a JSON string. A borrowed name had no escapes in a valid document,
+    /// so it holds no quote, backslash or control character and is written as it was read.
+    fn write(&self, out: &mut String) {
+        match &self.0 {
+            Cow::Borrowed(name) => {
+                out.push('"');
+                out.push_str(name);
+                out.push('"');
+            }
+            Cow::Owned(name) => string(out, name),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, name: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(name)))
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(name.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
 
 impl<'de> serde::Deserialize<'de> for Members<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -43,7 +81,7 @@ impl<'de> serde::Deserialize<'de> for Members<'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut members = Vec::new();
-                while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
+                while let Some((key, value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
                     members.push((key, value));
                 }
                 Ok(Members(members))
@@ -80,14 +118,12 @@ pub fn document(
     out.push('{');
     let mut first = true;
     for (name, value) in &members.0 {
-        if name == "id" || fields.iter().any(|f| f == name) {
+        if name.0 == "id" || fields.iter().any(|f| *f == name.0) {
             if !first {
                 out.push(',');
             }
             first = false;
-            // Keys of stored documents are field names (plain identifiers): no escaping needed,
-            // but serde_json writes the key to stay correct whatever it holds.
-            out.push_str(&serde_json::to_string(name).unwrap_or_default());
+            name.write(out);
             out.push(':');
             out.push_str(value.get());
         }
@@ -153,6 +189,17 @@ mod tests {
         let fields = ["views".to_owned(), "tags".to_owned()];
         document(&mut out, DOC, &COUNTERS, Some(&fields)).unwrap();
         assert_eq!(out, r#"{"id":"a","tags":[{"id":"t","name":"x"}],"views":3}"#);
+    }
+
+    #[test]
+    fn a_selected_name_with_escapes_is_written_back_escaped() {
+        let mut out = String::new();
+        let doc = r#"{"id":"a","q\"uo\u0074e":1,"plain":2}"#;
+        let fields = ["q\"uote".to_owned(), "plain".to_owned()];
+        document(&mut out, doc, &Counters::default(), Some(&fields)).unwrap();
+        assert_eq!(out, r#"{"id":"a","q\"uote":1,"plain":2}"#);
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(value["q\"uote"], 1);
     }
 
     #[test]
