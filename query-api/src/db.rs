@@ -109,8 +109,11 @@ async fn fetch_postgres(
     rows.map_err(|error| Failed { error, again })
 }
 
-/// How much of the SQLite read-model file the query API's connections map.
-const MMAP_BYTES: u64 = 1 << 30;
+/// How much of the SQLite read-model file the query API's connections map: all of it. Only the
+/// file's length is mapped and only the pages read are resident; each connection's page table
+/// grows with what it reads. The bundled SQLite caps this at 2 GiB unless built with a higher
+/// `SQLITE_MAX_MMAP_SIZE` (`.cargo/config.toml` sets it).
+pub const MMAP_BYTES: u64 = 1 << 40;
 
 /// Longest a read-model statement may run; past it the read fails and its connection closes.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -350,5 +353,29 @@ impl AnyRow {
             Self::Postgres(r) => r.try_get::<Option<DateTime<Utc>>, _>(i)?.map(|t| t.timestamp_micros()),
             Self::Sqlite(r) => r.try_get(i)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+    /// The read connections map the whole file, past the 2 GiB the bundled SQLite allows unless
+    /// built with a higher limit: SQLite lowers a larger `mmap_size` to its limit silently.
+    #[tokio::test]
+    async fn read_connections_may_map_past_two_gibibytes() {
+        let path = std::env::temp_dir().join(format!("folio-mmap-{}.sqlite", Uuid::now_v7()));
+        let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        let pool = SqlitePoolOptions::new().max_connections(2).connect_with(options).await.unwrap();
+        let db = ReadDb::sqlite(&pool);
+        let mut sql = Sql::new(Dialect::Sqlite);
+        sql.push("PRAGMA mmap_size");
+        let rows = db.fetch(&sql).await.unwrap();
+        let mapped = rows.first().unwrap().count(0).unwrap();
+        db.close();
+        pool.close().await;
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(u64::try_from(mapped).unwrap(), MMAP_BYTES, "SQLITE_MAX_MMAP_SIZE is lower than MMAP_BYTES");
     }
 }
