@@ -158,10 +158,11 @@ impl ReadDb {
     /// Reads the SQLite file of `pool` (its connect options and acquire timeout) through
     /// per-thread pools of its own ([`ThreadPools`]) of half `pool`'s size (at least one).
     ///
-    /// The read connections map the first GiB of the file (`mmap_size`): pages are read in place
-    /// instead of copied through `pread` into each connection's own cache (by_tag, whose rows
-    /// are scattered, went from 3,202 to 5,216 req/s on the quick data). They only read; an I/O
-    /// error under a mapping is a SIGBUS instead of an error, the trade SQLite documents.
+    /// The read connections map the whole file ([`MMAP_BYTES`]): pages are read in place instead
+    /// of copied through `pread` into each connection's own cache (mapping the first GiB took
+    /// by_tag, whose rows are scattered, from 3,202 to 5,216 req/s on the quick data). They only
+    /// read; an I/O error under a mapping is a SIGBUS instead of an error, the trade SQLite
+    /// documents.
     pub fn sqlite(pool: &SqlitePool) -> Self {
         let options = (*pool.connect_options()).clone().pragma("mmap_size", MMAP_BYTES.to_string());
         let size = (pool.options().get_max_connections() / 2).max(1);

@@ -10,7 +10,8 @@ pub enum AppendError {
     IdempotencyConflict { event_id: EventId, reason: &'static str },
     #[error("an append must carry at least one event")]
     Empty,
-    /// Both backends store a schema version in 16 signed bits (PostgreSQL's `smallint`).
+    /// PostgreSQL stores a schema version as `smallint`; SQLite refuses the same versions, so
+    /// both backends accept exactly the same appends.
     #[error("event {event_id} has schema version {schema_version}; the most a store keeps is {max}", max = MAX_SCHEMA_VERSION)]
     SchemaVersionTooHigh { event_id: EventId, schema_version: u16 },
 }

@@ -1,7 +1,7 @@
 //! The PostgreSQL store's writer half: the one connection that writes the log, and the one that
 //! reads each batch's snapshot ahead of it (`read_ahead` holds the rules they follow).
 
-use super::error::StoreError;
+use super::error::{AppendError, StoreError};
 use super::plan::{lookups, plan_batch, AtomicGroup, Committed, GroupOutcome, StoreSnapshot};
 use super::postgres::COMMIT_CHANNEL;
 use super::read_ahead::{SnapshotReader, SnapshotWriter};
@@ -252,8 +252,12 @@ async fn insert_if_head_unmoved(
         streams.push(event.stream_id.as_str());
         versions.push(to_i64(event.stream_version));
         types.push(event.event_type.as_str());
-        // The plan refused anything above MAX_SCHEMA_VERSION (i16::MAX).
-        schema_versions.push(i16::try_from(event.schema_version).unwrap_or(i16::MAX));
+        // The plan refused anything above MAX_SCHEMA_VERSION (i16::MAX): never stored clamped.
+        let schema_version = i16::try_from(event.schema_version).map_err(|_| AppendError::SchemaVersionTooHigh {
+            event_id: event.event_id,
+            schema_version: event.schema_version,
+        })?;
+        schema_versions.push(schema_version);
         data.push(event.data.to_string());
         metadata.push(serde_json::to_string(&event.metadata).unwrap_or_else(|_| "{}".into()));
         recorded_at.push(event.recorded_at);
