@@ -118,9 +118,8 @@ pub async fn commit(
     outcome: Outcome,
 ) -> Result<HttpResponse, ApiError> {
     let record = idempotency.map(|idempotency| idempotency.record(&outcome, metadata)).transpose()?;
-    let Outcome { appends, status, mut response, primary } = outcome;
+    let Outcome { mut appends, status, mut response, primary } = outcome;
     let own_appends = appends.len();
-    let mut appends = appends;
     appends.extend(record);
     let results = if appends.is_empty() {
         Vec::new()
