@@ -20,6 +20,7 @@ pub mod rebuild;
 pub mod relay;
 pub mod replay;
 pub mod runner;
+mod sqlite_rows;
 pub mod time;
 
 pub use error::{ApplyError, RunnerError};

@@ -1,12 +1,14 @@
-//! The content projection's reads and writes on SQLite: prepared statements in one transaction.
+//! The content projection's reads and writes on SQLite: each a few statements per batch
+//! ([`crate::sqlite_rows`]), in one transaction.
 
 use super::item::{status_from_str, Item};
-use super::render::Rendered;
+use super::render::{RefRow, Rendered, ValueRow};
 use super::store::{parse_definition, parse_fields, ContentStore, TypeRow};
+use crate::sqlite_rows::{uuid_list, Insert};
 use crate::time::{from_micros, micros};
 use async_trait::async_trait;
 use events::schema::TypeDefinition;
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Row, Sqlite, Transaction};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -57,45 +59,41 @@ impl ContentStore for SqliteContent<'_> {
     }
 
     async fn items(&mut self, ids: &[Uuid]) -> Result<Vec<Item>, sqlx::Error> {
-        let mut items = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row: Option<ItemRow> = sqlx::query_as(
-                "SELECT id, type, slug, status, version, position, created_at, updated_at, published_at, publish_at, \
-                        archived_at, fields, embed FROM content_items WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(&mut **self.0)
-            .await?;
-            if let Some(row) = row {
-                items.push(item_of(row)?);
-            }
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(items)
+        let rows: Vec<ItemRow> = sqlx::query_as(
+            "SELECT id, type, slug, status, version, position, created_at, updated_at, published_at, publish_at, \
+                    archived_at, fields, embed FROM content_items \
+             WHERE id IN (SELECT unhex(value) FROM json_each($1))",
+        )
+        .bind(uuid_list(ids.iter().copied()))
+        .fetch_all(&mut **self.0)
+        .await?;
+        rows.into_iter().map(item_of).collect()
     }
 
     async fn embeds(&mut self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let embed: Option<String> = sqlx::query_scalar("SELECT embed FROM content_items WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut **self.0)
-                .await?;
-            out.extend(embed.map(|e| (*id, e)));
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        sqlx::query_as("SELECT id, embed FROM content_items WHERE id IN (SELECT unhex(value) FROM json_each($1))")
+            .bind(uuid_list(ids.iter().copied()))
+            .fetch_all(&mut **self.0)
+            .await
     }
 
     async fn referencers(&mut self, targets: &[Uuid]) -> Result<Vec<Uuid>, sqlx::Error> {
-        let mut out = Vec::new();
-        for target in targets {
-            let ids: Vec<Uuid> = sqlx::query_scalar("SELECT DISTINCT item_id FROM content_refs WHERE target = $1")
-                .bind(target)
-                .fetch_all(&mut **self.0)
-                .await?;
-            out.extend(ids);
+        if targets.is_empty() {
+            return Ok(Vec::new());
         }
+        let mut out: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT DISTINCT item_id FROM content_refs WHERE target IN (SELECT unhex(value) FROM json_each($1))",
+        )
+        .bind(uuid_list(targets.iter().copied()))
+        .fetch_all(&mut **self.0)
+        .await?;
         out.sort_unstable();
-        out.dedup();
         Ok(out)
     }
 
@@ -120,84 +118,111 @@ impl ContentStore for SqliteContent<'_> {
             .execute(&mut **self.0)
             .await?;
         }
-        for (item, rendered) in items {
-            write_item(self.0, item, rendered).await?;
-        }
-        Ok(())
+        write_items(self.0, items).await
     }
 }
 
-async fn write_item(
-    tx: &mut Transaction<'static, Sqlite>,
-    item: &Item,
-    rendered: &Rendered,
-) -> Result<(), sqlx::Error> {
-    let fields = serde_json::Value::Object(item.fields.clone()).to_string();
-    let rowid: i64 = sqlx::query_scalar(
-        "INSERT INTO content_items (id, type, slug, status, version, position, created_at, updated_at, published_at, \
-                                    publish_at, archived_at, fields, embed, document, card) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-         ON CONFLICT (id) DO UPDATE SET type = excluded.type, slug = excluded.slug, status = excluded.status, \
+const ITEMS: Insert<'static> = Insert {
+    head: "INSERT INTO content_items (id, type, slug, status, version, position, created_at, updated_at, published_at, \
+                                      publish_at, archived_at, fields, embed, document, card) ",
+    columns: 15,
+    tail: " ON CONFLICT (id) DO UPDATE SET type = excluded.type, slug = excluded.slug, status = excluded.status, \
            version = excluded.version, position = excluded.position, created_at = excluded.created_at, \
            updated_at = excluded.updated_at, published_at = excluded.published_at, \
            publish_at = excluded.publish_at, archived_at = excluded.archived_at, fields = excluded.fields, \
            embed = excluded.embed, document = excluded.document, card = excluded.card \
-         RETURNING rowid",
-    )
-    .bind(item.id)
-    .bind(&item.type_name)
-    .bind(&item.slug)
-    .bind(item.status)
-    .bind(item.version)
-    .bind(item.position)
-    .bind(micros(item.created_at))
-    .bind(micros(item.updated_at))
-    .bind(item.published_at.map(micros))
-    .bind(item.publish_at.map(micros))
-    .bind(item.archived_at.map(micros))
-    .bind(fields)
-    .bind(&rendered.embed)
-    .bind(&rendered.document)
-    .bind(&rendered.card)
-    .fetch_one(&mut **tx)
+           RETURNING id, rowid",
+};
+
+const SEARCH: Insert<'static> = Insert { head: "INSERT INTO content_search (rowid, title, body) ", columns: 3, tail: "" };
+
+const REFS: Insert<'static> = Insert {
+    head: "INSERT INTO content_refs (item_id, field, target, depth, ord, type, status, published_at) ",
+    columns: 8,
+    tail: "",
+};
+
+const VALUES: Insert<'static> =
+    Insert { head: "INSERT INTO content_values (item_id, field, type, status, num, txt) ", columns: 6, tail: "" };
+
+/// Writes every item with its search text, relation rows and values: each table in multi-row
+/// statements, the old relation rows, values and search text deleted first.
+async fn write_items(tx: &mut Transaction<'static, Sqlite>, items: &[(Item, Rendered)]) -> Result<(), sqlx::Error> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let fields: Vec<String> =
+        items.iter().map(|(item, _)| serde_json::Value::Object(item.fields.clone()).to_string()).collect();
+    let rows: Vec<(&Item, &Rendered, &String)> =
+        items.iter().zip(&fields).map(|((item, rendered), fields)| (item, rendered, fields)).collect();
+    let returned = ITEMS
+        .fetch_all(tx, &rows, |row, (item, rendered, fields)| {
+            row.push_bind(item.id)
+                .push_bind(item.type_name.as_str())
+                .push_bind(item.slug.as_str())
+                .push_bind(item.status)
+                .push_bind(item.version)
+                .push_bind(item.position)
+                .push_bind(micros(item.created_at))
+                .push_bind(micros(item.updated_at))
+                .push_bind(item.published_at.map(micros))
+                .push_bind(item.publish_at.map(micros))
+                .push_bind(item.archived_at.map(micros))
+                .push_bind(fields.as_str())
+                .push_bind(rendered.embed.as_str())
+                .push_bind(rendered.document.as_str())
+                .push_bind(rendered.card.as_deref());
+        })
+        .await?;
+    let rowids: HashMap<Uuid, i64> = returned.iter().map(|r| (r.get::<Uuid, _>(0), r.get::<i64, _>(1))).collect();
+    let ids = uuid_list(items.iter().map(|(item, _)| item.id));
+
+    // FTS5 rows are keyed by content_items' rowid.
+    let rowid_list = serde_json::to_string(&rowids.values().collect::<Vec<_>>()).unwrap_or_default();
+    sqlx::query("DELETE FROM content_search WHERE rowid IN (SELECT value FROM json_each($1))")
+        .bind(rowid_list)
+        .execute(&mut **tx)
+        .await?;
+    let search: Vec<(i64, &Rendered)> =
+        items.iter().filter_map(|(item, rendered)| Some((*rowids.get(&item.id)?, rendered))).collect();
+    SEARCH
+        .execute(tx, &search, |row, (rowid, rendered)| {
+            row.push_bind(*rowid).push_bind(rendered.title_text.as_str()).push_bind(rendered.body_text.as_str());
+        })
+        .await?;
+
+    sqlx::query("DELETE FROM content_refs WHERE item_id IN (SELECT unhex(value) FROM json_each($1))")
+        .bind(&ids)
+        .execute(&mut **tx)
+        .await?;
+    let refs: Vec<(&Item, &RefRow)> =
+        items.iter().flat_map(|(item, rendered)| rendered.refs.iter().map(move |r| (item, r))).collect();
+    REFS.execute(tx, &refs, |row, (item, r)| {
+        row.push_bind(item.id)
+            .push_bind(r.field.as_str())
+            .push_bind(r.target)
+            .push_bind(r.depth)
+            .push_bind(r.ord)
+            .push_bind(item.type_name.as_str())
+            .push_bind(item.status)
+            .push_bind(item.published_at.map(micros));
+    })
     .await?;
-    sqlx::query("DELETE FROM content_search WHERE rowid = $1").bind(rowid).execute(&mut **tx).await?;
-    sqlx::query("INSERT INTO content_search (rowid, title, body) VALUES ($1, $2, $3)")
-        .bind(rowid)
-        .bind(&rendered.title_text)
-        .bind(&rendered.body_text)
+
+    sqlx::query("DELETE FROM content_values WHERE item_id IN (SELECT unhex(value) FROM json_each($1))")
+        .bind(&ids)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("DELETE FROM content_refs WHERE item_id = $1").bind(item.id).execute(&mut **tx).await?;
-    for r in &rendered.refs {
-        sqlx::query(
-            "INSERT INTO content_refs (item_id, field, target, depth, ord, type, status, published_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(item.id)
-        .bind(&r.field)
-        .bind(r.target)
-        .bind(r.depth)
-        .bind(r.ord)
-        .bind(&item.type_name)
-        .bind(item.status)
-        .bind(item.published_at.map(micros))
-        .execute(&mut **tx)
-        .await?;
-    }
-    sqlx::query("DELETE FROM content_values WHERE item_id = $1").bind(item.id).execute(&mut **tx).await?;
-    for v in &rendered.values {
-        sqlx::query(
-            "INSERT INTO content_values (item_id, field, type, status, num, txt) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(item.id)
-        .bind(&v.field)
-        .bind(&item.type_name)
-        .bind(item.status)
-        .bind(v.num)
-        .bind(v.txt.as_deref())
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+    let values: Vec<(&Item, &ValueRow)> =
+        items.iter().flat_map(|(item, rendered)| rendered.values.iter().map(move |v| (item, v))).collect();
+    VALUES
+        .execute(tx, &values, |row, (item, v)| {
+            row.push_bind(item.id)
+                .push_bind(v.field.as_str())
+                .push_bind(item.type_name.as_str())
+                .push_bind(item.status)
+                .push_bind(v.num)
+                .push_bind(v.txt.as_deref());
+        })
+        .await
 }
