@@ -91,7 +91,7 @@ pub fn published_at(article: u64) -> DateTime<Utc> {
 }
 
 pub fn is_draft(article: u64) -> bool {
-    article % 10 == 0
+    article.is_multiple_of(10)
 }
 
 pub fn author_of(article: u64) -> u64 {

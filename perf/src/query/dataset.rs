@@ -4,7 +4,7 @@ use super::USERS;
 
 /// Article `r`, or the published one before it (DATASET detail).
 pub fn published_at_or_before(r: u64) -> u64 {
-    if r % 10 == 0 {
+    if r.is_multiple_of(10) {
         r - 1
     } else {
         r

@@ -250,7 +250,7 @@ pub async fn checks(
     state: &[(u64, Vec<Uuid>)],
 ) -> Result<Value, Error> {
     let (articles, views) = (args.scale.articles(), args.scale.views());
-    let published = |a: &u64| a % 10 != 0;
+    let published = |a: &u64| !a.is_multiple_of(10);
     let slugs = |page: &Value, item: Option<&str>| -> Vec<u64> {
         page["data"]
             .as_array()

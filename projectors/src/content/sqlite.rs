@@ -123,7 +123,8 @@ impl ContentStore for SqliteContent<'_> {
 }
 
 const ITEMS: Insert<'static> = Insert {
-    head: "INSERT INTO content_items (id, type, slug, status, version, position, created_at, updated_at, published_at, \
+    head:
+        "INSERT INTO content_items (id, type, slug, status, version, position, created_at, updated_at, published_at, \
                                       publish_at, archived_at, fields, embed, document, card) ",
     columns: 15,
     tail: " ON CONFLICT (id) DO UPDATE SET type = excluded.type, slug = excluded.slug, status = excluded.status, \
@@ -134,7 +135,8 @@ const ITEMS: Insert<'static> = Insert {
            RETURNING id, rowid",
 };
 
-const SEARCH: Insert<'static> = Insert { head: "INSERT INTO content_search (rowid, title, body) ", columns: 3, tail: "" };
+const SEARCH: Insert<'static> =
+    Insert { head: "INSERT INTO content_search (rowid, title, body) ", columns: 3, tail: "" };
 
 const REFS: Insert<'static> = Insert {
     head: "INSERT INTO content_refs (item_id, field, target, depth, ord, type, status, published_at) ",

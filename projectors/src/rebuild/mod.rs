@@ -22,10 +22,13 @@
 //!   between schemas; SQLite: replaces the rows), and sets the live checkpoint to the rebuilt
 //!   one. The live runner then finds its checkpoint moved, follows it (applying whatever the
 //!   rebuild had not reached, exactly once), and announces `everything` so caches drop.
+//! - One rebuild of a projection at a time: [`lock`] is taken before the next version is opened
+//!   and held until the rebuild is dropped; a second is refused.
 //! - Readers never see a half-switched state: PostgreSQL's DDL is transactional, SQLite readers
 //!   keep their snapshot until the commit.
 
 mod bulk;
+pub mod lock;
 mod postgres;
 pub mod reset;
 mod sqlite;
@@ -36,6 +39,7 @@ use crate::{Projection, Runner, RunnerConfig, RunnerError};
 use bulk::BulkState;
 use events::Position;
 use infra::EventStore;
+use lock::RebuildLock;
 use std::sync::Arc;
 
 /// The state a projection shows while its next version is being built.
@@ -50,6 +54,8 @@ pub struct Rebuild {
     runner: Runner,
     location: Location,
     bulk: BulkState,
+    /// Released when the rebuild is dropped (after its switch, or abandoned).
+    _lock: RebuildLock,
 }
 
 impl std::fmt::Debug for Rebuild {
@@ -87,6 +93,7 @@ impl Rebuild {
         config: RunnerConfig,
         restart: bool,
     ) -> Result<Self, RunnerError> {
+        let lock = lock::acquire(live, projection.name()).await?;
         let (next, location) = match live {
             ReadStore::Postgres(pool) => {
                 postgres::open(pool, projection.name(), projection.deferred_indexes(), restart).await?
@@ -102,7 +109,7 @@ impl Rebuild {
         let feed = Box::new(TypedFeed::new(store.clone(), projection.as_ref()));
         let runner = Runner::new(applying, next.clone(), feed, None, config).await?;
         live.set_state(projection.name(), REBUILDING).await?;
-        Ok(Self { projection, store, live: live.clone(), next, runner, location, bulk })
+        Ok(Self { projection, store, live: live.clone(), next, runner, location, bulk, _lock: lock })
     }
 
     pub fn projection(&self) -> &Arc<dyn Projection> {

@@ -72,6 +72,7 @@ on_every_backend!(
     rebuilds::a_rebuild_that_crashed_resumes_where_it_committed,
     rebuilds::an_engagement_rebuild_counts_views_once_across_crashes,
     rebuilds::a_reset_projection_applies_the_log_again_and_ends_equal,
+    rebuilds::a_second_rebuild_of_a_projection_is_refused_while_one_runs,
     replays::a_replay_recomputes_the_rows_its_range_is_about_and_a_second_changes_nothing,
     replays::a_replay_under_live_traffic_ends_equal_to_a_clean_rebuild,
     typed_feed::a_typed_feed_hands_out_its_types_and_follows_a_moved_checkpoint,

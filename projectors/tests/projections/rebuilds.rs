@@ -225,6 +225,43 @@ pub async fn an_engagement_rebuild_counts_views_once_across_crashes(f: &Fixture)
     assert_eq!(views, 130, "every view counted once");
 }
 
+/// A second rebuild of a projection is refused while one runs, even with `--restart`, and leaves
+/// the running one's next version alone; another projection rebuilds meanwhile; once the first
+/// is dropped (a crash), the projection can be rebuilt again.
+pub async fn a_second_rebuild_of_a_projection_is_refused_while_one_runs(f: &Fixture) {
+    let w = Arc::new(World::new(f.store.clone()));
+    w.blog_types().await;
+    let author = w.create("author", "au", json!({"name": "Au"})).await;
+    traffic(w.clone(), author, 30).await.unwrap();
+    f.drain().await;
+    let named = |name: &str| all_projections().into_iter().find(|p| p.name() == name).unwrap();
+    let config = projectors::RunnerConfig { batch_size: 7, ..runner_config() };
+    let mut first = Rebuild::open(f.store.clone(), &f.read, named("content"), config, false).await.unwrap();
+    first.catch_up(10, |_, _| {}).await.unwrap();
+
+    let started = std::time::Instant::now();
+    let refused = Rebuild::open(f.store.clone(), &f.read, named("content"), config, true).await.unwrap_err();
+    assert!(
+        matches!(&refused, projectors::RunnerError::RebuildRunning { projection, .. } if projection == "content"),
+        "refused as running: {refused}"
+    );
+    assert!(refused.to_string().contains("already running"), "{refused}");
+    assert!(started.elapsed() >= projectors::rebuild::lock::WAIT, "waited for the lock before refusing");
+
+    let other = Rebuild::open(f.store.clone(), &f.read, named("comments"), config, false).await.unwrap();
+    other.switch(true).await.unwrap();
+
+    let switched = first.switch(true).await.unwrap();
+    assert_eq!(switched.position, f.store.head().await.unwrap(), "the refused restart discarded nothing");
+    assert_equal_to_a_clean_rebuild(f).await;
+
+    let crashed = Rebuild::open(f.store.clone(), &f.read, named("content"), config, false).await.unwrap();
+    drop(crashed);
+    let again = Rebuild::open(f.store.clone(), &f.read, named("content"), config, true).await.unwrap();
+    again.switch(true).await.unwrap();
+    assert_equal_to_a_clean_rebuild(f).await;
+}
+
 pub async fn a_reset_projection_applies_the_log_again_and_ends_equal(f: &Fixture) {
     let w = Arc::new(World::new(f.store.clone()));
     w.blog_types().await;

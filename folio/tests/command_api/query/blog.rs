@@ -59,18 +59,18 @@ pub async fn publish(app: &TestApp, key: &str, type_name: &str, id: &str) -> u64
 /// Article `i`'s fields: every third has no rating, sections and flags cycle, tags overlap.
 pub fn article_fields(blog: &Blog, i: usize) -> Value {
     let section = ["news", "opinion", "howto"][i % 3];
-    let category = if i % 2 == 0 { &blog.rust } else { &blog.life };
+    let category = if i.is_multiple_of(2) { &blog.rust } else { &blog.life };
     let mut fields = json!({
         "title": format!("Article {i:02}"),
-        "body": if i % 5 == 0 { format!("Ownership and borrowing, part {i}") } else { format!("Notes number {i}") },
+        "body": if i.is_multiple_of(5) { format!("Ownership and borrowing, part {i}") } else { format!("Notes number {i}") },
         "section": section,
-        "featured": i % 4 == 0,
+        "featured": i.is_multiple_of(4),
         "author": blog.authors[i % blog.authors.len()],
         "category": category,
         "tags": [blog.tags[i % 3], blog.tags[3 + i % 2]],
         "event_on": format!("2024-03-{:02}T10:00:00Z", 1 + i % 28),
     });
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         fields["rating"] = json!(i % 7);
     }
     fields
