@@ -32,19 +32,42 @@ pub async fn open(live: &SqlitePool, projection: &str, restart: bool) -> Result<
     Ok((next, Location::File(path)))
 }
 
-/// `rowid, c1, c2, ...` of a table in the attached database (rowid unless WITHOUT ROWID).
-async fn columns(tx: &mut sqlx::SqliteConnection, table: &str) -> Result<Option<String>, sqlx::Error> {
-    let sql: Option<String> = sqlx::query_scalar("SELECT sql FROM next.sqlite_master WHERE name = $1")
-        .bind(table)
-        .fetch_optional(&mut *tx)
-        .await?;
+/// A table as a schema holds it: its columns in order, and whether it has a rowid.
+struct Shape {
+    columns: Vec<String>,
+    rowid: bool,
+}
+
+async fn shape(tx: &mut sqlx::SqliteConnection, schema: &str, table: &str) -> Result<Option<Shape>, sqlx::Error> {
+    let sql: Option<String> =
+        sqlx::query_scalar(&format!("SELECT sql FROM {schema}.sqlite_master WHERE type = 'table' AND name = $1"))
+            .bind(table)
+            .fetch_optional(&mut *tx)
+            .await?;
     let Some(sql) = sql else { return Ok(None) };
-    let names: Vec<String> = sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}', 'next')"))
-        .fetch_all(&mut *tx)
-        .await?;
-    let mut list = if sql.to_uppercase().contains("WITHOUT ROWID") { Vec::new() } else { vec!["rowid".to_owned()] };
-    list.extend(names);
-    Ok(Some(list.join(", ")))
+    let columns: Vec<String> =
+        sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}', '{schema}')"))
+            .fetch_all(&mut *tx)
+            .await?;
+    Ok(Some(Shape { columns, rowid: !sql.to_uppercase().contains("WITHOUT ROWID") }))
+}
+
+/// The statement that copies `table`'s rows from the next version into the emptied live table.
+///
+/// A table without rowid whose columns match in order is copied with `SELECT *` and no column
+/// list: SQLite's transfer optimisation then copies the stored records and index entries as
+/// they are, instead of inserting row by row (quick data: `content_refs` 4.7 s -> 0.7 s,
+/// `user_items` 2.9 s -> 1.6 s). Rowid tables name `rowid` (FTS rows are keyed by
+/// `content_items`' rowids, and a copy that is not transferred would number them anew), and so
+/// does any table whose columns differ.
+fn copy_statement(table: &str, live: Option<&Shape>, next: &Shape) -> String {
+    if !next.rowid && live.is_some_and(|live| !live.rowid && live.columns == next.columns) {
+        return format!("INSERT INTO main.{table} SELECT * FROM next.{table}");
+    }
+    let mut list = if next.rowid { vec!["rowid".to_owned()] } else { Vec::new() };
+    list.extend(next.columns.iter().cloned());
+    let list = list.join(", ");
+    format!("INSERT INTO main.{table} ({list}) SELECT {list} FROM next.{table}")
 }
 
 pub async fn switch(
@@ -72,11 +95,10 @@ async fn copy(
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     let outcome = async {
         for table in tables {
-            let Some(columns) = columns(conn, table).await? else { continue };
+            let Some(next) = shape(conn, "next", table).await? else { continue };
+            let live = shape(conn, "main", table).await?;
             sqlx::query(&format!("DELETE FROM main.{table}")).execute(&mut *conn).await?;
-            sqlx::query(&format!("INSERT INTO main.{table} ({columns}) SELECT {columns} FROM next.{table}"))
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(&copy_statement(table, live.as_ref(), &next)).execute(&mut *conn).await?;
         }
         let last_event_at: Option<i64> =
             sqlx::query_scalar("SELECT last_event_at FROM next.projection_checkpoints WHERE projection = $1")
@@ -115,6 +137,37 @@ async fn copy(
         Err(error) => {
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
             Err(error.into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(columns: &[&str], rowid: bool) -> Shape {
+        Shape { columns: columns.iter().map(|c| (*c).to_owned()).collect(), rowid }
+    }
+
+    #[test]
+    fn matching_tables_without_rowid_are_transferred_whole() {
+        let refs = shape(&["item_id", "field", "target"], false);
+        assert_eq!(
+            copy_statement("content_refs", Some(&shape(&["item_id", "field", "target"], false)), &refs),
+            "INSERT INTO main.content_refs SELECT * FROM next.content_refs"
+        );
+    }
+
+    #[test]
+    fn rowid_tables_and_differing_columns_name_every_column() {
+        let items = shape(&["id", "slug"], true);
+        assert_eq!(
+            copy_statement("content_items", Some(&items), &items),
+            "INSERT INTO main.content_items (rowid, id, slug) SELECT rowid, id, slug FROM next.content_items"
+        );
+        let next = shape(&["a", "b"], false);
+        for live in [None, Some(shape(&["b", "a"], false)), Some(shape(&["a", "b"], true))] {
+            assert_eq!(copy_statement("t", live.as_ref(), &next), "INSERT INTO main.t (a, b) SELECT a, b FROM next.t");
         }
     }
 }
