@@ -114,9 +114,15 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
     let store = crate::store::open(&args.store).await?;
     let read = crate::read::open(&args.read, &args.store).await?;
     let config = projectors::RunnerConfig { batch_size: args.batch as usize, ..crate::read::runner_config(&args.read) };
-    let mut rebuilds = Vec::with_capacity(projections.len());
+    // Every lock before any next version is opened: a refusal leaves all of them as they were.
+    let mut locks = Vec::with_capacity(projections.len());
     for projection in &projections {
-        rebuilds.push(Rebuild::open(store.clone(), &read, projection.clone(), config, args.restart).await?);
+        locks.push(projectors::rebuild::lock::acquire(&read, projection.name()).await?);
+    }
+    let mut rebuilds = Vec::with_capacity(projections.len());
+    for (projection, lock) in projections.iter().zip(locks) {
+        rebuilds
+            .push(Rebuild::open_locked(lock, store.clone(), &read, projection.clone(), config, args.restart).await?);
     }
     let head = store.head().await?;
     let bars = indicatif::MultiProgress::new();

@@ -59,8 +59,6 @@ pub enum RunnerError {
     Rebuild(String),
     #[error("a rebuild of {projection} is already running on {place}: wait for it to finish, or stop it first")]
     RebuildRunning { projection: String, place: String },
-    #[error("rebuild lock: {0}")]
-    RebuildLock(#[from] std::io::Error),
     #[error("replay: {0}")]
     Replay(String),
 }

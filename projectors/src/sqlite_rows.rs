@@ -11,8 +11,9 @@
 //!   into several statements, run in order in the caller's transaction.
 //! - Rows of one statement are applied in the order given, so a later row's upsert sees an
 //!   earlier one's effect, as separate statements would.
-//! - Only full-size statements are kept in the connection's statement cache: a remainder's
-//!   length varies from batch to batch and would evict the statements that are reused.
+//! - Only full-size and one-row statements are kept in the connection's statement cache: other
+//!   lengths vary from batch to batch and would evict the statements that are reused (a live
+//!   projector's batches are often a single row).
 
 use sqlx::query_builder::Separated;
 use sqlx::sqlite::SqliteRow;
@@ -28,6 +29,10 @@ pub const MAX_ROWS: usize = 500;
 /// Rows of `columns` values each that fit in one statement.
 pub fn rows_per_statement(columns: usize) -> usize {
     (MAX_VALUES / columns.max(1)).clamp(1, MAX_ROWS)
+}
+
+fn cached(rows: usize, per_statement: usize) -> bool {
+    rows == per_statement || rows == 1
 }
 
 /// One `INSERT` shape: `head` (`INSERT INTO t (a, b) `), then the `VALUES` list, then `tail`
@@ -50,7 +55,7 @@ impl Insert<'_> {
         let per = rows_per_statement(self.columns);
         for chunk in rows.chunks(per) {
             let mut builder = self.builder(chunk, &mut bind);
-            builder.build().persistent(chunk.len() == per).execute(&mut *conn).await?;
+            builder.build().persistent(cached(chunk.len(), per)).execute(&mut *conn).await?;
         }
         Ok(())
     }
@@ -67,7 +72,7 @@ impl Insert<'_> {
         let mut out = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(per) {
             let mut builder = self.builder(chunk, &mut bind);
-            out.extend(builder.build().persistent(chunk.len() == per).fetch_all(&mut *conn).await?);
+            out.extend(builder.build().persistent(cached(chunk.len(), per)).fetch_all(&mut *conn).await?);
         }
         Ok(out)
     }

@@ -92,12 +92,11 @@ impl Projection for ContentProjection {
             .collect();
         if let ReadTx::Sqlite(sqlite) = tx {
             // FTS5 rows are keyed by content_items' rowid: they go first.
-            let hex: Vec<String> = items.iter().map(|id| id.simple().to_string()).collect();
             sqlx::query(
                 "DELETE FROM content_search WHERE rowid IN (SELECT rowid FROM content_items \
                  WHERE id IN (SELECT unhex(value) FROM json_each($1)))",
             )
-            .bind(serde_json::to_string(&hex).unwrap_or_default())
+            .bind(crate::sqlite_rows::uuid_list(items.iter().copied()))
             .execute(&mut **sqlite)
             .await?;
         }

@@ -11,7 +11,13 @@
 //!   process may be locking would let two processes lock two different files).
 //!
 //! A lock still held after [`WAIT`] (a dropped connection's backend may take a moment to end) is
-//! refused with [`RunnerError::RebuildRunning`].
+//! refused with [`RunnerError::RebuildRunning`]. A command rebuilding several projections takes
+//! every lock before it opens any next version, so a refusal leaves all of them untouched.
+//!
+//! PostgreSQL's lock lives as long as its connection: a rebuild checks it is still held
+//! ([`RebuildLock::check`]) after each catch-up step and before its switch, and stops if the
+//! connection ended (a timeout, a network drop, `pg_terminate_backend`) rather than go on
+//! unprotected.
 
 use crate::read_store::ReadStore;
 use crate::RunnerError;
@@ -30,6 +36,26 @@ const RETRY: Duration = Duration::from_millis(50);
 pub enum RebuildLock {
     Postgres(PgConnection),
     Sqlite(File),
+}
+
+impl RebuildLock {
+    /// Fails unless the lock is still held (PostgreSQL: its connection is alive and holds its
+    /// advisory lock; a `flock` is held until the file is closed).
+    pub async fn check(&mut self, projection: &str) -> Result<(), RunnerError> {
+        let Self::Postgres(conn) = self else { return Ok(()) };
+        let held: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() \
+             AND granted)",
+        )
+        .fetch_one(conn)
+        .await
+        .map_err(|e| RunnerError::Rebuild(format!("the rebuild lock of {projection} was lost: {e}")))?;
+        if held {
+            Ok(())
+        } else {
+            Err(RunnerError::Rebuild(format!("the rebuild lock of {projection} was lost")))
+        }
+    }
 }
 
 /// Takes the rebuild lock of `projection` on `live`'s database.
@@ -51,14 +77,15 @@ pub async fn acquire(live: &ReadStore, projection: &str) -> Result<RebuildLock, 
         }
         ReadStore::Sqlite(pool) => {
             let path = lock_path(pool, projection);
-            let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+            let failed = |e: std::io::Error| RunnerError::Rebuild(format!("locking {}: {e}", path.display()));
+            let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(failed)?;
             loop {
                 match file.try_lock() {
                     Ok(()) => return Ok(RebuildLock::Sqlite(file)),
                     Err(TryLockError::WouldBlock) => {
                         wait_or_refuse(started, projection, &path.display().to_string()).await?;
                     }
-                    Err(TryLockError::Error(error)) => return Err(error.into()),
+                    Err(TryLockError::Error(error)) => return Err(failed(error)),
                 }
             }
         }
@@ -74,8 +101,7 @@ async fn wait_or_refuse(started: Instant, projection: &str, place: &str) -> Resu
 }
 
 fn lock_path(live: &sqlx::SqlitePool, projection: &str) -> PathBuf {
-    let file = live.connect_options().get_filename().to_path_buf();
-    let mut name = file.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(format!(".rebuild-{projection}.lock"));
-    file.with_file_name(name)
+    let mut path = super::sqlite::path_of(live, projection).into_os_string();
+    path.push(".lock");
+    PathBuf::from(path)
 }

@@ -55,7 +55,7 @@ pub struct Rebuild {
     location: Location,
     bulk: BulkState,
     /// Released when the rebuild is dropped (after its switch, or abandoned).
-    _lock: RebuildLock,
+    lock: RebuildLock,
 }
 
 impl std::fmt::Debug for Rebuild {
@@ -85,7 +85,7 @@ pub struct Switched {
 
 impl Rebuild {
     /// Opens the next version of `projection` beside `live` (resuming one that was left
-    /// unfinished, unless `restart`).
+    /// unfinished, unless `restart`), once it holds the projection's rebuild [`lock`].
     pub async fn open(
         store: Arc<dyn EventStore>,
         live: &ReadStore,
@@ -94,6 +94,19 @@ impl Rebuild {
         restart: bool,
     ) -> Result<Self, RunnerError> {
         let lock = lock::acquire(live, projection.name()).await?;
+        Self::open_locked(lock, store, live, projection, config, restart).await
+    }
+
+    /// As [`Rebuild::open`], with the lock already taken by [`lock::acquire`] (a command that
+    /// rebuilds several projections takes all their locks first).
+    pub async fn open_locked(
+        lock: RebuildLock,
+        store: Arc<dyn EventStore>,
+        live: &ReadStore,
+        projection: Arc<dyn Projection>,
+        config: RunnerConfig,
+        restart: bool,
+    ) -> Result<Self, RunnerError> {
         let (next, location) = match live {
             ReadStore::Postgres(pool) => {
                 postgres::open(pool, projection.name(), projection.deferred_indexes(), restart).await?
@@ -109,7 +122,7 @@ impl Rebuild {
         let feed = Box::new(TypedFeed::new(store.clone(), projection.as_ref()));
         let runner = Runner::new(applying, next.clone(), feed, None, config).await?;
         live.set_state(projection.name(), REBUILDING).await?;
-        Ok(Self { projection, store, live: live.clone(), next, runner, location, bulk, _lock: lock })
+        Ok(Self { projection, store, live: live.clone(), next, runner, location, bulk, lock })
     }
 
     pub fn projection(&self) -> &Arc<dyn Projection> {
@@ -141,6 +154,7 @@ impl Rebuild {
             }
             let target = head.min(self.runner.checkpoint().saturating_add(step.max(1)));
             self.runner.run_until(target).await?;
+            self.lock.check(self.projection.name()).await?;
             progress(self.runner.checkpoint(), head);
         }
     }
@@ -176,6 +190,7 @@ impl Rebuild {
         self.finish_bulk_work().await?;
         self.catch_up(u64::MAX, |_, _| {}).await?;
         let name = self.projection.name();
+        self.lock.check(name).await?;
         let position = self.runner.checkpoint();
         let old = match (&self.live, &self.next, &self.location) {
             (ReadStore::Postgres(live), ReadStore::Postgres(_), Location::Schema(schema)) => {

@@ -8,7 +8,7 @@ use events::Position;
 use sqlx::SqlitePool;
 use std::path::{Path, PathBuf};
 
-fn path_of(live: &SqlitePool, projection: &str) -> PathBuf {
+pub fn path_of(live: &SqlitePool, projection: &str) -> PathBuf {
     let file = live.connect_options().get_filename().to_path_buf();
     let mut name = file.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(format!(".rebuild-{projection}"));

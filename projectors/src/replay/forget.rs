@@ -18,10 +18,8 @@ pub async fn delete_by_uuid(tx: &mut ReadTx, table: &str, column: &str, ids: &[U
             .rows_affected(),
         ReadTx::Sqlite(tx) => {
             // Uuids are 16-byte blobs on SQLite: the list goes in as JSON text and is unhexed.
-            let hex: Vec<String> = ids.iter().map(|id| id.simple().to_string()).collect();
-            let list = serde_json::to_string(&hex).unwrap_or_default();
             sqlx::query(&format!("DELETE FROM {table} WHERE {column} IN (SELECT unhex(value) FROM json_each($1))"))
-                .bind(list)
+                .bind(crate::sqlite_rows::uuid_list(ids.iter().copied()))
                 .execute(&mut **tx)
                 .await?
                 .rows_affected()

@@ -281,6 +281,24 @@ pub async fn the_query_api_serves_without_errors_throughout_a_rebuild(app: &Test
             assert!(line.contains(expected) && (!root || !line.contains("left as")), "{line}");
         }
     }
+    // A rebuild of engagement is running (its lock is held): a rebuild of content and
+    // engagement is refused before it opens either, so content is left as it was (its state
+    // stays `running`, checked below).
+    let held = projectors::rebuild::lock::acquire(app.read.as_ref().unwrap(), "engagement").await.unwrap();
+    let args = app.store_args();
+    let refused = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+            .args(["projections", "rebuild", "content", "engagement", "--restart", "--drop-old"])
+            .args(args)
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "refused: {stderr}");
+    assert!(stderr.contains("a rebuild of engagement is already running"), "{stderr}");
+    drop(held);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (reads, errors) = reader.await.unwrap();
     assert!(reads > 10, "the reader kept reading: {reads}");
