@@ -34,8 +34,10 @@ impl Counters {
 /// Top-level members of a JSON object, values left raw.
 struct Members<'a>(Vec<(Key<'a>, &'a RawValue)>);
 
-/// A member's name, borrowed from the document unless it holds escapes (then decoded).
-struct Key<'a>(Cow<'a, str>);
+/// A member's name, borrowed from the document unless it holds escapes (then decoded: serde's
+/// `borrow` on a `Cow<str>` borrows when it can).
+#[derive(serde::Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
 
 impl Key<'_> {
     /// Appends the name as a JSON string. A borrowed name had no escapes in a valid document,
@@ -49,25 +51,6 @@ impl Key<'_> {
             }
             Cow::Owned(name) => string(out, name),
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a member name")
-            }
-            fn visit_borrowed_str<E: serde::de::Error>(self, name: &'de str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Borrowed(name)))
-            }
-            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(name.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
     }
 }
 

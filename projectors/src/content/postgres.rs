@@ -3,7 +3,7 @@
 use super::item::{status_from_str, Item};
 use super::render::Rendered;
 use super::search_vector::tsvector_text;
-use super::store::{parse_definition, parse_fields, ContentStore, TypeRow};
+use super::store::{fields_text, parse_definition, parse_fields, ContentStore, TypeRow};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use events::schema::TypeDefinition;
@@ -144,8 +144,7 @@ async fn write_items(tx: &mut Transaction<'static, Postgres>, items: &[(Item, Re
     let published: Vec<Option<DateTime<Utc>>> = items.iter().map(|(i, _)| i.published_at).collect();
     let publish_at: Vec<Option<DateTime<Utc>>> = items.iter().map(|(i, _)| i.publish_at).collect();
     let archived: Vec<Option<DateTime<Utc>>> = items.iter().map(|(i, _)| i.archived_at).collect();
-    let fields: Vec<String> =
-        items.iter().map(|(i, _)| serde_json::Value::Object(i.fields.clone()).to_string()).collect();
+    let fields: Vec<String> = items.iter().map(|(i, _)| fields_text(&i.fields)).collect();
     sqlx::query(
         "INSERT INTO content_items (id, type, slug, status, version, position, created_at, updated_at, published_at, \
                                     publish_at, archived_at, fields, embed, document, card, search) \

@@ -3,7 +3,7 @@
 
 use super::item::{status_from_str, Item};
 use super::render::{RefRow, Rendered, ValueRow};
-use super::store::{parse_definition, parse_fields, ContentStore, TypeRow};
+use super::store::{fields_text, parse_definition, parse_fields, ContentStore, TypeRow};
 use crate::sqlite_rows::{uuid_list, Insert};
 use crate::time::{from_micros, micros};
 use async_trait::async_trait;
@@ -153,8 +153,7 @@ async fn write_items(tx: &mut Transaction<'static, Sqlite>, items: &[(Item, Rend
     if items.is_empty() {
         return Ok(());
     }
-    let fields: Vec<String> =
-        items.iter().map(|(item, _)| serde_json::Value::Object(item.fields.clone()).to_string()).collect();
+    let fields: Vec<String> = items.iter().map(|(item, _)| fields_text(&item.fields)).collect();
     let rows: Vec<(&Item, &Rendered, &String)> =
         items.iter().zip(&fields).map(|((item, rendered), fields)| (item, rendered, fields)).collect();
     let returned = ITEMS

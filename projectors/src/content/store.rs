@@ -37,3 +37,9 @@ pub fn parse_definition(text: &str) -> Result<TypeDefinition, sqlx::Error> {
 pub fn parse_fields(text: &str) -> Result<serde_json::Map<String, serde_json::Value>, sqlx::Error> {
     serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
+
+/// An item's raw fields as stored: the JSON object's text.
+pub fn fields_text(fields: &serde_json::Map<String, serde_json::Value>) -> String {
+    // A map with string keys always serialises.
+    serde_json::to_string(fields).unwrap_or_default()
+}

@@ -214,6 +214,15 @@ pub async fn metrics_show_route_latency_appends_lag_and_the_cache(app: &TestApp)
     }
 }
 
+/// Runs the `folio` binary with `args` and the app's store arguments, as an operator would.
+async fn folio_binary(app: &TestApp, mut args: Vec<String>) -> std::process::Output {
+    args.extend(app.store_args());
+    tokio::task::spawn_blocking(move || std::process::Command::new(env!("CARGO_BIN_EXE_folio")).args(args).output())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 /// `folio projections rebuild` (the binary, as an operator runs it) while the app serves reads
 /// in a loop: not one read fails, and afterwards the answers are the same.
 pub async fn the_query_api_serves_without_errors_throughout_a_rebuild(app: &TestApp) {
@@ -251,18 +260,10 @@ pub async fn the_query_api_serves_without_errors_throughout_a_rebuild(app: &Test
     };
     // One projection alone, then three together on one shared read of the log.
     for projections in [&["content"][..], &["engagement", "comments", "keys"][..]] {
-        let args = app.store_args();
-        let output = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
-                .args(["projections", "rebuild"])
-                .args(projections)
-                .args(["--drop-old", "--batch", "7"])
-                .args(args)
-                .output()
-        })
-        .await
-        .unwrap()
-        .unwrap();
+        let mut args: Vec<String> = ["projections", "rebuild"].iter().map(|a| (*a).to_owned()).collect();
+        args.extend(projections.iter().map(|p| (*p).to_owned()));
+        args.extend(["--drop-old", "--batch", "7"].map(str::to_owned));
+        let output = folio_binary(app, args).await;
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{projections:?}: {stdout} {}", String::from_utf8_lossy(&output.stderr));
         for projection in projections {
@@ -285,16 +286,8 @@ pub async fn the_query_api_serves_without_errors_throughout_a_rebuild(app: &Test
     // engagement is refused before it opens either, so content is left as it was (its state
     // stays `running`, checked below).
     let held = projectors::rebuild::lock::acquire(app.read.as_ref().unwrap(), "engagement").await.unwrap();
-    let args = app.store_args();
-    let refused = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
-            .args(["projections", "rebuild", "content", "engagement", "--restart", "--drop-old"])
-            .args(args)
-            .output()
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let rebuild = ["projections", "rebuild", "content", "engagement", "--restart", "--drop-old"];
+    let refused = folio_binary(app, rebuild.map(str::to_owned).to_vec()).await;
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success(), "refused: {stderr}");
     assert!(stderr.contains("a rebuild of engagement is already running"), "{stderr}");
@@ -304,11 +297,7 @@ pub async fn the_query_api_serves_without_errors_throughout_a_rebuild(app: &Test
     assert!(reads > 10, "the reader kept reading: {reads}");
     assert!(errors.is_empty(), "{} failed reads of {reads}: {:?}", errors.len(), &errors[..errors.len().min(5)]);
     // The live projectors follow the switched checkpoints; the answers are what they were.
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
-        .args(["projections", "status", "--json"])
-        .args(app.store_args())
-        .output()
-        .unwrap();
+    let status = folio_binary(app, ["projections", "status", "--json"].map(str::to_owned).to_vec()).await;
     let rows: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert!(rows.as_array().unwrap().iter().all(|r| r["state"] == "running"), "{rows}");
     app.wait_for_projections(app.head().await).await;
