@@ -168,9 +168,16 @@ fn imports(dir: &Path, rows: &mut Vec<Row>, raw: &mut serde_json::Map<String, Va
         let seconds = words.iter().position(|w| *w == "s:").and_then(|i| words.get(i - 1)?.parse::<f64>().ok());
         let mut row = Row::new("import (folio seed --dataset bench)", profile, "/s");
         row.folio = events.zip(seconds).map(|(e, s)| e / s.max(1e-9));
+        let ceiling = read(dir, &format!("import-ceiling-{profile}.json"));
+        if profile == "postgres" {
+            row = row.ceiling("PostgreSQL alone: INSERT … SELECT of the same events, same indexes", ceiling.as_ref());
+        }
         let row = if target.is_empty() { row } else { row.target(target, |r| r.folio.unwrap_or(0.0) >= 200_000.0) };
         rows.push(row);
         raw.insert(format!("import-{profile}"), v);
+        if let Some(ceiling) = ceiling {
+            raw.insert(format!("import-ceiling-{profile}"), ceiling);
+        }
     }
 }
 
