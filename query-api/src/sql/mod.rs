@@ -1,6 +1,7 @@
 //! SQL text with its arguments, for either read-model backend. Every value goes through
 //! [`Sql::bind`]: the text holds only placeholders, identifiers are fixed strings of this crate.
 
+mod conditions;
 pub mod list;
 pub mod lookups;
 
