@@ -83,15 +83,30 @@ pub fn history(dialect: Dialect, user: &str, after: Option<(i64, Uuid)>, visible
     sql
 }
 
-/// A user's state for some items: `item_id, first_viewed_at, last_viewed_at, views, liked, bookmarked`.
+/// A user's state for some items (distinct ids, at most 100): `item_id, first_viewed_at,
+/// last_viewed_at, views, liked, bookmarked`.
+///
+/// On SQLite one primary-key lookup per item, joined by `UNION ALL`: SQLite runs `item_id IN
+/// (…)` by first copying the list into an ephemeral b-tree, whose set-up (a b-tree, a pager and
+/// its page cache, per execution) was a tenth of the statement's cost for 20 items.
 pub fn state(dialect: Dialect, user: &str, items: &[Uuid]) -> Sql {
+    const COLUMNS: &str = "SELECT item_id, first_viewed_at, last_viewed_at, views, liked, bookmarked FROM user_items";
     let mut sql = Sql::new(dialect);
-    sql.push(
-        "SELECT item_id, first_viewed_at, last_viewed_at, views, liked, bookmarked FROM user_items WHERE user_id = ",
-    )
-    .bind(Arg::Text(user.to_owned()))
-    .push(" AND ");
-    sql.bind_in("item_id", items.iter().map(|i| Arg::Uuid(*i)).collect());
+    match dialect {
+        Dialect::Postgres => {
+            sql.push(COLUMNS).push(" WHERE user_id = ").bind(Arg::Text(user.to_owned())).push(" AND ");
+            sql.bind_in("item_id", items.iter().map(|i| Arg::Uuid(*i)).collect());
+        }
+        Dialect::Sqlite => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" UNION ALL ");
+                }
+                sql.push(COLUMNS).push(" WHERE user_id = ").bind(Arg::Text(user.to_owned()));
+                sql.push(" AND item_id = ").bind(Arg::Uuid(*item));
+            }
+        }
+    }
     sql.plan_once();
     sql
 }
