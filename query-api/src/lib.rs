@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod keys;
+pub mod members;
 pub mod plan;
 pub mod read_pool;
 pub mod render;

@@ -4,8 +4,7 @@
 //! slices and copies the chosen ones.
 
 use crate::error::QueryError;
-use serde::de::{Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
+use crate::members::{self, Member};
 use std::borrow::Cow;
 use std::fmt::Write;
 
@@ -31,46 +30,16 @@ impl Counters {
     }
 }
 
-/// Top-level members of a JSON object, values left raw.
-struct Members<'a>(Vec<(Key<'a>, &'a RawValue)>);
-
-/// A member's name, borrowed from the document unless it holds escapes (then decoded: serde's
-/// `borrow` on a `Cow<str>` borrows when it can).
-#[derive(serde::Deserialize)]
-struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
-
-impl Key<'_> {
-    /// Appends the name as a JSON string. A borrowed name had no escapes in a valid document,
-    /// so it holds no quote, backslash or control character and is written as it was read.
-    fn write(&self, out: &mut String) {
-        match &self.0 {
-            Cow::Borrowed(name) => {
-                out.push('"');
-                out.push_str(name);
-                out.push('"');
-            }
-            Cow::Owned(name) => string(out, name),
+/// Appends a member's name as a JSON string. A borrowed name had no escapes in a valid document,
+/// so it holds no quote, backslash or control character and is written as it was read.
+fn write_name(out: &mut String, name: &Cow<'_, str>) {
+    match name {
+        Cow::Borrowed(name) => {
+            out.push('"');
+            out.push_str(name);
+            out.push('"');
         }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Members<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MembersVisitor;
-        impl<'de> Visitor<'de> for MembersVisitor {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut members = Vec::new();
-                while let Some((key, value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
-                    members.push((key, value));
-                }
-                Ok(Members(members))
-            }
-        }
-        deserializer.deserialize_map(MembersVisitor)
+        Cow::Owned(name) => string(out, name),
     }
 }
 
@@ -96,19 +65,18 @@ pub fn document(
         out.push('}');
         return Ok(());
     };
-    let members: Members<'_> =
-        serde_json::from_str(document).map_err(|e| QueryError::Corrupt(format!("a stored document: {e}")))?;
+    let members = members::members(document)?;
     out.push('{');
     let mut first = true;
-    for (name, value) in &members.0 {
-        if name.0 == "id" || fields.iter().any(|f| *f == name.0) {
+    for Member { name, value } in &members {
+        if name == "id" || fields.iter().any(|f| f == name) {
             if !first {
                 out.push(',');
             }
             first = false;
-            name.write(out);
+            write_name(out, name);
             out.push(':');
-            out.push_str(value.get());
+            out.push_str(value);
         }
     }
     for (name, value) in counters.pairs() {
