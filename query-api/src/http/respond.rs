@@ -77,17 +77,18 @@ where
     Fut: Future<Output = Result<(String, Vec<Dep>), QueryError>>,
 {
     let caller = &read.caller;
-    let key = cache_key(caller, req);
     let use_cache = state.cache.enabled() && read.freshness == Freshness::Notified;
-    if use_cache {
-        if let Some(cached) = state.cache.get(&key) {
+    // Normalising the request is work only a cache lookup needs.
+    let key = use_cache.then(|| cache_key(caller, req));
+    if let Some(key) = &key {
+        if let Some(cached) = state.cache.get(key) {
             return Ok(respond(state, req, caller, &cached, "hit"));
         }
     }
     let ticket = state.cache.ticket();
     let (body, deps) = build().await?;
     let cached = Arc::new(Cached { etag: etag_of(&body), body: body.into() });
-    if use_cache {
+    if let Some(key) = key {
         state.cache.insert(key, cached.clone(), deps, ticket);
     }
     // `bypass`: the cache is off, or the read could not trust it (its notices not yet applied).
