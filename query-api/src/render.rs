@@ -32,8 +32,8 @@ impl Counters {
 
 /// Appends a member's name as a JSON string. A borrowed name had no escapes in a valid document,
 /// so it holds no quote, backslash or control character and is written as it was read.
-fn write_name(out: &mut String, name: &Cow<'_, str>) {
-    match name {
+fn write_name(out: &mut String, member: &Member<'_>) {
+    match &member.name {
         Cow::Borrowed(name) => {
             out.push('"');
             out.push_str(name);
@@ -68,15 +68,16 @@ pub fn document(
     let members = members::members(document)?;
     out.push('{');
     let mut first = true;
-    for Member { name, value } in &members {
+    for member in &members {
+        let name = &member.name;
         if name == "id" || fields.iter().any(|f| f == name) {
             if !first {
                 out.push(',');
             }
             first = false;
-            write_name(out, name);
+            write_name(out, member);
             out.push(':');
-            out.push_str(value);
+            out.push_str(member.value);
         }
     }
     for (name, value) in counters.pairs() {
