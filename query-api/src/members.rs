@@ -31,14 +31,14 @@ pub fn members(document: &str) -> Result<Vec<Member<'_>>, QueryError> {
 }
 
 /// The members as serde_json reads them (validating the whole document).
-pub fn by_serde(document: &str) -> Result<Vec<Member<'_>>, QueryError> {
+fn by_serde(document: &str) -> Result<Vec<Member<'_>>, QueryError> {
     let members: SerdeMembers<'_> =
         serde_json::from_str(document).map_err(|e| QueryError::Corrupt(format!("a stored document: {e}")))?;
     Ok(members.0)
 }
 
 /// The byte scan; `None` when it cannot tell (see the module's comment).
-pub fn scan(document: &str) -> Option<Vec<Member<'_>>> {
+fn scan(document: &str) -> Option<Vec<Member<'_>>> {
     let bytes = document.as_bytes();
     let mut i = skip_space(bytes, 0);
     if bytes.get(i) != Some(&b'{') {
