@@ -37,6 +37,7 @@ pub async fn dump(read: &ReadStore) -> Result<Value, sqlx::Error> {
     Ok(json!({
         "types": types(read).await?,
         "items": items(read).await?,
+        "embeds": embeds(read).await?,
         "refs": refs(read).await?,
         "values": values(read).await?,
         "comments": comments(read).await?,
@@ -80,6 +81,12 @@ pub async fn items(read: &ReadStore) -> Result<Value, sqlx::Error> {
             Ok(item)
         })
         .collect()
+}
+
+/// `content_embeds`: what history shows of each item.
+pub async fn embeds(read: &ReadStore) -> Result<Value, sqlx::Error> {
+    let rows = fetch!(read, "SELECT id, status, embed FROM content_embeds ORDER BY id", (Uuid, String, String));
+    rows.into_iter().map(|(id, status, embed)| Ok(json!([id, status, parse(&embed)?]))).collect()
 }
 
 pub async fn refs(read: &ReadStore) -> Result<Value, sqlx::Error> {

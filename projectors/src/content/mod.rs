@@ -47,7 +47,7 @@ impl Projection for ContentProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["content_types", "content_items", "content_refs", "content_values", "content_search"]
+        &["content_types", "content_items", "content_embeds", "content_refs", "content_values", "content_search"]
     }
 
     fn handles(&self, event_type: &str) -> bool {
@@ -102,6 +102,7 @@ impl Projection for ContentProjection {
         }
         delete_by_uuid(tx, "content_refs", "item_id", &items).await?;
         delete_by_uuid(tx, "content_values", "item_id", &items).await?;
+        delete_by_uuid(tx, "content_embeds", "id", &items).await?;
         delete_by_uuid(tx, "content_items", "id", &items).await?;
         delete_by_text(tx, "content_types", "name", &types).await?;
         Ok(())

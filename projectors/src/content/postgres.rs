@@ -179,6 +179,20 @@ async fn write_items(tx: &mut Transaction<'static, Postgres>, items: &[(Item, Re
     .bind(column(&|_, r| tsvector_text(&r.title_text, &r.body_text)))
     .execute(&mut **tx)
     .await?;
+    write_embeds(tx, items).await
+}
+
+/// What history shows of each item, in its narrow table (migrations/postgres/0008).
+async fn write_embeds(tx: &mut Transaction<'static, Postgres>, items: &[(Item, Rendered)]) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO content_embeds (id, status, embed) SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[]) \
+         ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, embed = EXCLUDED.embed",
+    )
+    .bind(items.iter().map(|(i, _)| i.id).collect::<Vec<Uuid>>())
+    .bind(items.iter().map(|(i, _)| i.status).collect::<Vec<&str>>())
+    .bind(items.iter().map(|(_, r)| r.embed.as_str()).collect::<Vec<&str>>())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

@@ -135,6 +135,12 @@ const ITEMS: Insert<'static> = Insert {
            RETURNING id, rowid",
 };
 
+const EMBEDS: Insert<'static> = Insert {
+    head: "INSERT INTO content_embeds (id, status, embed) ",
+    columns: 3,
+    tail: " ON CONFLICT (id) DO UPDATE SET status = excluded.status, embed = excluded.embed",
+};
+
 const SEARCH: Insert<'static> =
     Insert { head: "INSERT INTO content_search (rowid, title, body) ", columns: 3, tail: "" };
 
@@ -147,7 +153,7 @@ const REFS: Insert<'static> = Insert {
 const VALUES: Insert<'static> =
     Insert { head: "INSERT INTO content_values (item_id, field, type, status, num, txt) ", columns: 6, tail: "" };
 
-/// Writes every item with its search text, relation rows and values: each table in multi-row
+/// Writes every item with its embed (for history), search text, relation rows and values: each table in multi-row
 /// statements, the old relation rows, values and search text deleted first.
 async fn write_items(tx: &mut Transaction<'static, Sqlite>, items: &[(Item, Rendered)]) -> Result<(), sqlx::Error> {
     if items.is_empty() {
@@ -173,6 +179,11 @@ async fn write_items(tx: &mut Transaction<'static, Sqlite>, items: &[(Item, Rend
                 .push_bind(rendered.embed.as_str())
                 .push_bind(rendered.document.as_str())
                 .push_bind(rendered.card.as_deref());
+        })
+        .await?;
+    EMBEDS
+        .execute(tx, &rows, |row, (item, rendered, _)| {
+            row.push_bind(item.id).push_bind(item.status).push_bind(rendered.embed.as_str());
         })
         .await?;
     let rowids: HashMap<Uuid, i64> = returned.iter().map(|r| (r.get::<Uuid, _>(0), r.get::<i64, _>(1))).collect();

@@ -1,6 +1,7 @@
 //! Upgrading an embedded read model in place. `0004_cards` rebuilds `content_items` (so the
 //! columns lists read come before the raw fields): every row, its rowid (the key of its
-//! `content_search` entry) and its indexes must survive it.
+//! `content_search` entry) and its indexes must survive it. `0006_content_embeds` copies each
+//! item's embed and status into the table history reads.
 
 use projectors::read_store::ReadStore;
 use sqlx::migrate::Migrator;
@@ -24,12 +25,13 @@ async fn migrated_up_to(path: &Path, before: &str, scratch: &Path) {
     for (rowid, id, slug, body) in [(7_i64, [7_u8; 16], "intro", "boats"), (9, [9; 16], "ferries", "ferries at dawn")] {
         sqlx::query(
             "INSERT INTO content_items (rowid, id, type, slug, status, version, position, created_at, updated_at, \
-             published_at, fields, embed, document) VALUES ($1, $2, 'page', $3, 'published', 2, $1, 1, 2, 3, '{}', '{}', $4)",
+             published_at, fields, embed, document) VALUES ($1, $2, 'page', $3, 'published', 2, $1, 1, 2, 3, '{}', $5, $4)",
         )
         .bind(rowid)
         .bind(id.as_slice())
         .bind(slug)
         .bind(format!(r#"{{"slug":"{slug}"}}"#))
+        .bind(format!(r#"{{"title":"{slug}"}}"#))
         .execute(&pool)
         .await
         .unwrap();
@@ -85,5 +87,24 @@ async fn the_cards_migration_keeps_every_row_its_rowid_and_its_search_entry() {
         sqlx::query_scalar("SELECT name FROM pragma_table_info('content_items')").fetch_all(&pool).await.unwrap();
     let at = |name: &str| columns.iter().position(|c| c == name).unwrap();
     assert!(at("card") < at("document") && at("document") < at("fields"), "{columns:?}");
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn the_embeds_migration_copies_every_items_embed_and_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("read.db");
+    migrated_up_to(&path, "0006", &dir.path().join("before-embeds")).await;
+
+    let ReadStore::Sqlite(pool) = ReadStore::open_sqlite(&path).await.unwrap() else { unreachable!() };
+    let rows: Vec<(Vec<u8>, String, String)> =
+        sqlx::query_as("SELECT id, status, embed FROM content_embeds ORDER BY id").fetch_all(&pool).await.unwrap();
+    assert_eq!(
+        rows,
+        [
+            (vec![7; 16], "published".to_owned(), r#"{"title":"intro"}"#.to_owned()),
+            (vec![9; 16], "published".to_owned(), r#"{"title":"ferries"}"#.to_owned())
+        ]
+    );
     pool.close().await;
 }

@@ -62,12 +62,13 @@ pub fn comments(dialect: Dialect, type_name: &str, item: Uuid, after: Option<&Cu
 }
 
 /// A user's viewed items, newest view first, after `cursor`: `item_id, first_viewed_at,
-/// last_viewed_at, views, liked, bookmarked, embed`.
+/// last_viewed_at, views, liked, bookmarked, embed`. The embed and status come from the narrow
+/// `content_embeds`, not the wide `content_items` (projectors' migration `content_embeds`).
 pub fn history(dialect: Dialect, user: &str, after: Option<(i64, Uuid)>, visible: &[&'static str], fetch: u32) -> Sql {
     let mut sql = Sql::new(dialect);
     sql.push(
         "SELECT u.item_id, u.first_viewed_at, u.last_viewed_at, u.views, u.liked, u.bookmarked, ci.embed \
-         FROM user_items u JOIN content_items ci ON ci.id = u.item_id WHERE u.user_id = ",
+         FROM user_items u JOIN content_embeds ci ON ci.id = u.item_id WHERE u.user_id = ",
     )
     .bind(Arg::Text(user.to_owned()))
     .push(" AND u.last_viewed_at IS NOT NULL");

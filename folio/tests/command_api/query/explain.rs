@@ -8,10 +8,11 @@ use query_api::request::cursor::{Cursor, KeyValue};
 use query_api::request::params;
 use query_api::sql::{list, lookups, Planning};
 
-const LARGE: [&str; 6] = ["content_items", "content_refs", "content_values", "user_items", "comments", "item_counters"];
+const LARGE: [&str; 7] =
+    ["content_items", "content_embeds", "content_refs", "content_values", "user_items", "comments", "item_counters"];
 
 /// The large tables and the aliases the API's statements give them.
-const SQLITE_TABLES: [&str; 13] = [
+const SQLITE_TABLES: [&str; 14] = [
     "ci",
     "d",
     "c",
@@ -20,6 +21,7 @@ const SQLITE_TABLES: [&str; 13] = [
     "cm",
     "u",
     "content_items",
+    "content_embeds",
     "content_refs",
     "content_values",
     "user_items",

@@ -1,0 +1,12 @@
+-- What a user's history shows of each item (its embed) and whether the reader may see it (its
+-- status), apart from the wide content_items row. History joins 20 items per page by id; from
+-- content_items each join read a heap page of a multi-gigabyte table (the full bench data's rows
+-- are ~5 KB), which the buffer cache cannot hold. This table is ~1/20th of that size and stays
+-- cached. Written in the same statement batch as content_items (projectors/src/content).
+-- perf/RESULTS.md, "History from a narrow table".
+CREATE TABLE content_embeds (
+    id     uuid NOT NULL PRIMARY KEY,
+    status text NOT NULL,
+    embed  text NOT NULL
+);
+INSERT INTO content_embeds (id, status, embed) SELECT id, status, embed FROM content_items;
