@@ -52,6 +52,11 @@ pub struct Args {
     pub workloads: Vec<String>,
     #[arg(long, default_value_t = 100)]
     pub connections: usize,
+    /// pgbench client counts tried for each shape's ceiling; the fastest is the ceiling. 100 is
+    /// the HTTP side's connections; 16 the query API's own PostgreSQL connections at the default
+    /// read pool (8 per HTTP worker, 2 workers). On 2 cores, 100 backends reach less than 16.
+    #[arg(long, value_delimiter = ',', default_value = "100,16")]
+    pub pgbench_clients: Vec<usize>,
     /// Warm-up seconds before each measured window.
     #[arg(long, default_value_t = 3)]
     pub warmup: u64,

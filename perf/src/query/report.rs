@@ -42,14 +42,20 @@ pub fn table(runs: &[ProfileRun]) -> String {
         for cache in &run.runs {
             let healthz = cache.workloads.iter().find(|(w, _, _, _)| w == HEALTHZ).map(|(_, f, _, _)| f);
             for (workload, f, cpu, attempts) in &cache.workloads {
-                let ceiling = run.ceilings.iter().find(|(s, _, _, _, _)| s == workload).map(|(_, c, _, _, _)| c);
+                let found = run.ceilings.iter().find(|c| &c.shape == workload);
+                let ceiling = found.map(|c| &c.figures);
                 let mut cpu_text = cpu.per_request_text();
-                if let Some((_, _, _, c, _)) = run.ceilings.iter().find(|(s, _, _, _, _)| s == workload) {
-                    let _ = write!(cpu_text, " (pgbench: {:.0} / {:.0})", c.per_request_us("postgres"), c.client_us());
+                if let Some(c) = found {
+                    let _ = write!(
+                        cpu_text,
+                        " (pgbench: {:.0} / {:.0})",
+                        c.cpu.per_request_us("postgres"),
+                        c.cpu.client_us()
+                    );
                 }
                 let (ceiling_rate, ceiling_p95, ratio) = match (ceiling, workload.as_str(), healthz) {
                     (Some(c), _, _) => (
-                        format!("{:.0}", c.per_second()),
+                        format!("{:.0} ({} clients)", c.per_second(), found.map_or(0, |f| f.clients)),
                         format!("{:.2}", c.p95_ms()),
                         format!("{:.2}", f.per_second() / c.per_second().max(f64::EPSILON)),
                     ),
@@ -89,7 +95,9 @@ such client, so the rows give the share of the HTTP ceiling (GET /healthz, same 
 server) instead, and the 0.8× criterion does not apply.
 - The pgbench statements are the query API's own (`query_api::sql::list::page`, \
 `query_api::sql::lookups::{detail, history, state}` for the plans `query_api::plan::plan` makes of the \
-same query strings), literal arguments inlined, `--protocol=prepared`, 100 clients, 2 threads, \
+same query strings), literal arguments inlined, `--protocol=prepared`, 2 threads, and each of \
+`--pgbench-clients` (default 100, the HTTP side's connections, and 16, the query API's own \
+PostgreSQL connections); the fastest is the ceiling (on 2 cores, 100 backends reach less than 16), \
 `PGOPTIONS=-c search_path=folio_read` (and `-c plan_cache_mode=force_generic_plan` for the shapes the \
 query API has planned once, as its own connections do), after a warm-up run. Random parameters are drawn by pgbench \
 and looked up in SQL, work the ceiling does and Folio does not: by_tag's tag id \
@@ -206,7 +214,11 @@ pub fn write_results(out: &Path, args: &Args, env: &Value, runs: &[ProfileRun], 
                     }).collect::<serde_json::Map<_, _>>(),
                 })).collect::<Vec<_>>(),
                 "pgbench_failures": r.ceiling_failures,
-                "pgbench": r.ceilings.iter().map(|(s, f, script, cpu, attempts)| (s.clone(), json!({"figures": f.to_json(), "script": script, "cpu": cpu.to_json(), "attempts": attempts}))).collect::<serde_json::Map<_, _>>(),
+                "pgbench": r.ceilings.iter().map(|c| (c.shape.clone(), json!({
+                    "figures": c.figures.to_json(), "script": c.script, "cpu": c.cpu.to_json(), "attempts": c.attempts,
+                    "clients": c.clients,
+                    "tried": c.tried.iter().map(|(n, rate)| json!({"clients": n, "per_second": rate})).collect::<Vec<_>>(),
+                }))).collect::<serde_json::Map<_, _>>(),
             })
         })
         .collect();
