@@ -153,8 +153,9 @@ const REFS: Insert<'static> = Insert {
 const VALUES: Insert<'static> =
     Insert { head: "INSERT INTO content_values (item_id, field, type, status, num, txt) ", columns: 6, tail: "" };
 
-/// Writes every item with its embed (for history), search text, relation rows and values: each table in multi-row
-/// statements, the old relation rows, values and search text deleted first.
+/// Writes every item with its embed (what history reads), search text, relation rows and values:
+/// each table in multi-row statements, the old relation rows, values and search text deleted
+/// first.
 async fn write_items(tx: &mut Transaction<'static, Sqlite>, items: &[(Item, Rendered)]) -> Result<(), sqlx::Error> {
     if items.is_empty() {
         return Ok(());

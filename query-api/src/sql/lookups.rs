@@ -67,8 +67,8 @@ pub fn comments(dialect: Dialect, type_name: &str, item: Uuid, after: Option<&Cu
 pub fn history(dialect: Dialect, user: &str, after: Option<(i64, Uuid)>, visible: &[&'static str], fetch: u32) -> Sql {
     let mut sql = Sql::new(dialect);
     sql.push(
-        "SELECT u.item_id, u.first_viewed_at, u.last_viewed_at, u.views, u.liked, u.bookmarked, ci.embed \
-         FROM user_items u JOIN content_embeds ci ON ci.id = u.item_id WHERE u.user_id = ",
+        "SELECT u.item_id, u.first_viewed_at, u.last_viewed_at, u.views, u.liked, u.bookmarked, e.embed \
+         FROM user_items u JOIN content_embeds e ON e.id = u.item_id WHERE u.user_id = ",
     )
     .bind(Arg::Text(user.to_owned()))
     .push(" AND u.last_viewed_at IS NOT NULL");
@@ -78,7 +78,7 @@ pub fn history(dialect: Dialect, user: &str, after: Option<(i64, Uuid)>, visible
         sql.push(" AND (u.last_viewed_at < ").bind_time(at).push(" OR u.item_id > ").bind(Arg::Uuid(item)).push(")");
     }
     sql.push(" AND ");
-    statuses(&mut sql, "ci.status", visible);
+    statuses(&mut sql, "e.status", visible);
     sql.push(" ORDER BY u.last_viewed_at DESC, u.item_id").limit(fetch);
     sql.plan_once();
     sql

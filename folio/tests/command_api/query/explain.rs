@@ -12,8 +12,9 @@ const LARGE: [&str; 7] =
     ["content_items", "content_embeds", "content_refs", "content_values", "user_items", "comments", "item_counters"];
 
 /// The large tables and the aliases the API's statements give them.
-const SQLITE_TABLES: [&str; 14] = [
+const SQLITE_TABLES: [&str; 15] = [
     "ci",
+    "e",
     "d",
     "c",
     "r",
