@@ -151,10 +151,11 @@ pub async fn run_profile(profile: &str, args: &Args) -> Result<ProfileRun, Error
             let mut best: Option<Ceiling> = None;
             let mut tried = Vec::new();
             for &clients in &args.pgbench_clients {
-                match pgbench_ceiling(args, own, url, &database, &script, planning, clients).await {
+                let label = format!("{profile} pgbench {shape}, {clients} clients");
+                match pgbench_ceiling(args, own, (url, &database), &script, planning, clients, &label).await {
                     Ok((figures, cpu, attempts)) => {
                         say(&format!(
-                            "{profile} pgbench {shape}, {clients} clients: {:.0}/s p50 {:.2} p95 {:.2} p99 {:.2} ms, {} errors; {cpu}",
+                            "{label}: {:.0}/s p50 {:.2} p95 {:.2} p99 {:.2} ms, {} errors; {cpu}",
                             figures.per_second(),
                             figures.p50_ms(),
                             figures.p95_ms(),
@@ -168,7 +169,7 @@ pub async fn run_profile(profile: &str, args: &Args) -> Result<ProfileRun, Error
                         }
                     }
                     Err(e) => {
-                        say(&format!("{profile} pgbench {shape}, {clients} clients, failed: {e}\n{script}"));
+                        say(&format!("{label} failed: {e}\n{script}"));
                         ceiling_failures.push(
                             json!({"shape": shape, "clients": clients, "error": e.to_string(), "script": script}),
                         );
@@ -210,11 +211,11 @@ pub async fn run_profile(profile: &str, args: &Args) -> Result<ProfileRun, Error
 async fn pgbench_ceiling(
     args: &Args,
     own: &[&str],
-    url: &str,
-    database: &str,
+    (url, database): (&str, &str),
     script: &str,
     planning: Planning,
     clients: usize,
+    label: &str,
 ) -> Result<(Figures, Cpu, usize), Error> {
     let mut attempts = Vec::new();
     loop {
@@ -237,8 +238,7 @@ async fn pgbench_ceiling(
         })
         .await??;
         attempts.push(measured);
-        let label = format!("pgbench, {clients} clients");
-        if let Some((figures, cpu)) = settled(&attempts, args, &label) {
+        if let Some((figures, cpu)) = settled(&attempts, args, label) {
             return Ok((figures, cpu, attempts.len()));
         }
     }
