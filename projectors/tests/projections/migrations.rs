@@ -1,7 +1,8 @@
 //! Upgrading an embedded read model in place. `0004_cards` rebuilds `content_items` (so the
 //! columns lists read come before the raw fields): every row, its rowid (the key of its
 //! `content_search` entry) and its indexes must survive it. `0006_content_embeds` copies each
-//! item's embed and status into the table history reads.
+//! item's embed and status into the table history reads; `0007` makes the history index cover
+//! a history page.
 
 use projectors::read_store::ReadStore;
 use sqlx::migrate::Migrator;
@@ -46,13 +47,19 @@ async fn migrated_up_to(path: &Path, before: &str, scratch: &Path) {
     pool.close().await;
 }
 
-#[tokio::test]
-async fn the_cards_migration_keeps_every_row_its_rowid_and_its_search_entry() {
+/// A read store migrated up to (not including) `before`, with two items, then opened (which runs
+/// the remaining migrations). The folder lives as long as the returned guard.
+async fn upgraded_from(before: &str) -> (tempfile::TempDir, SqlitePool) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("read.db");
-    migrated_up_to(&path, "0004", &dir.path().join("before-cards")).await;
-
+    migrated_up_to(&path, before, &dir.path().join("before")).await;
     let ReadStore::Sqlite(pool) = ReadStore::open_sqlite(&path).await.unwrap() else { unreachable!() };
+    (dir, pool)
+}
+
+#[tokio::test]
+async fn the_cards_migration_keeps_every_row_its_rowid_and_its_search_entry() {
+    let (_dir, pool) = upgraded_from("0004").await;
     let rows =
         sqlx::query("SELECT rowid, slug, card, COALESCE(card, document) AS listed FROM content_items ORDER BY rowid")
             .fetch_all(&pool)
@@ -92,11 +99,7 @@ async fn the_cards_migration_keeps_every_row_its_rowid_and_its_search_entry() {
 
 #[tokio::test]
 async fn the_embeds_migration_copies_every_items_embed_and_status() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("read.db");
-    migrated_up_to(&path, "0006", &dir.path().join("before-embeds")).await;
-
-    let ReadStore::Sqlite(pool) = ReadStore::open_sqlite(&path).await.unwrap() else { unreachable!() };
+    let (_dir, pool) = upgraded_from("0006").await;
     let rows: Vec<(Vec<u8>, String, String)> =
         sqlx::query_as("SELECT id, status, embed FROM content_embeds ORDER BY id").fetch_all(&pool).await.unwrap();
     assert_eq!(
@@ -106,5 +109,16 @@ async fn the_embeds_migration_copies_every_items_embed_and_status() {
             (vec![9; 16], "published".to_owned(), r#"{"title":"ferries"}"#.to_owned())
         ]
     );
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn the_history_index_migration_makes_the_index_cover_a_history_page() {
+    let (_dir, pool) = upgraded_from("0007").await;
+    let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_index_info('user_items_history_idx')")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(columns, ["user_id", "last_viewed_at", "item_id", "first_viewed_at", "views", "liked", "bookmarked"]);
     pool.close().await;
 }
