@@ -53,11 +53,11 @@ pub fn table(runs: &[ProfileRun]) -> String {
                         c.cpu.client_us()
                     );
                 }
-                let (ceiling_rate, ceiling_p95, ratio) = match (ceiling, workload.as_str(), healthz) {
+                let (ceiling_rate, ceiling_p95, ratio) = match (found, workload.as_str(), healthz) {
                     (Some(c), _, _) => (
-                        format!("{:.0} ({} clients)", c.per_second(), found.map_or(0, |f| f.clients)),
-                        format!("{:.2}", c.p95_ms()),
-                        format!("{:.2}", f.per_second() / c.per_second().max(f64::EPSILON)),
+                        format!("{:.0} ({} clients)", c.figures.per_second(), c.clients),
+                        format!("{:.2}", c.figures.p95_ms()),
+                        format!("{:.2}", f.per_second() / c.figures.per_second().max(f64::EPSILON)),
                     ),
                     (None, HEALTHZ, _) => ("".into(), "".into(), "".into()),
                     (None, _, Some(h)) => {
