@@ -146,7 +146,7 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
             bar.finish();
             caught_up?;
             rebuild.finish_bulk_work().await?;
-            Ok::<_, projectors::RunnerError>(rebuild)
+            Ok::<_, projectors::RunnerError>((rebuild, started.elapsed()))
         }));
     }
     let mut built = Vec::with_capacity(tasks.len());
@@ -157,15 +157,19 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
     if let Some(line) = priority.map(|process| describe_priority(&process)) {
         let _ = writeln!(std::io::stdout().lock(), "{line}");
     }
-    for rebuild in built {
+    for (rebuild, built_after) in built {
         let name = rebuild.projection().name();
+        let switching = std::time::Instant::now();
         let switched = rebuild.switch(args.drop_old).await?;
         let mut out = std::io::stdout().lock();
         let _ = writeln!(
             out,
-            "rebuilt {name} to position {} and switched it in ({:.1} s since the start)",
+            "rebuilt {name} to position {} and switched it in ({:.1} s since the start: built in {:.1} s, \
+             switched in {:.1} s)",
             switched.position,
-            started.elapsed().as_secs_f64()
+            started.elapsed().as_secs_f64(),
+            built_after.as_secs_f64(),
+            switching.elapsed().as_secs_f64()
         );
         if let Some(old) = switched.old {
             let _ = writeln!(out, "the previous version is in schema {old} (drop it with: DROP SCHEMA {old} CASCADE)");

@@ -152,7 +152,7 @@ pub async fn rebuild_all(
         // Wait on a blocking thread so the read load keeps running on the runtime.
         let all = tokio::task::spawn_blocking(move || wait("all", child)).await??;
         for projection in PROJECTIONS {
-            // "rebuilt <p> to position N and switched it in (S s since the start)"
+            // "rebuilt <p> to position N and switched it in (S s since the start: built in B s, switched in W s)"
             let line = all.output.lines().find(|l| l.starts_with(&format!("rebuilt {projection} ")));
             let seconds = line
                 .and_then(|l| l.rsplit_once('(')?.1.split_whitespace().next()?.parse::<f64>().ok())

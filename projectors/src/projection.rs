@@ -78,10 +78,10 @@ pub trait Projection: Send + Sync + 'static {
 
     fn handles(&self, event_type: &str) -> bool;
 
-    /// Indexes (PostgreSQL names) that only the query API reads through, never `apply` or
-    /// `forget`. A rebuild builds its next version without them and creates each in one bulk
-    /// build once it has caught up, which costs a fraction of maintaining it row by row (a GIN
-    /// index over the search vectors most of all).
+    /// Indexes that only the query API reads through, never `apply` or `forget`. A rebuild
+    /// builds its next version without them and creates each in one bulk build once it has
+    /// caught up, which costs a fraction of maintaining it row by row (PostgreSQL's GIN index
+    /// over the search vectors most of all). A name that one backend lacks is skipped there.
     fn deferred_indexes(&self) -> &'static [&'static str] {
         &[]
     }

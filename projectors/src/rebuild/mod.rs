@@ -6,10 +6,9 @@
 //! - The next version is built from the store through a [`TypedFeed`]: only the event types
 //!   the projection handles, at its own pace, so several rebuilds in one process overlap instead
 //!   of moving in step with the slowest.
-//! - PostgreSQL: the next version is built without the projection's
-//!   [`Projection::deferred_indexes`]; they are built in bulk once it has caught up, before the
-//!   switch (the dropped definitions are recorded in the next schema, so a resumed rebuild knows
-//!   them).
+//! - The next version is built without the projection's [`Projection::deferred_indexes`]; they
+//!   are built in bulk once it has caught up, before the switch (the dropped definitions are
+//!   recorded in the next version, so a resumed rebuild knows them).
 //! - A projection with a bulk variant ([`Projection::bulk_build`]) builds its next version with
 //!   the variant until it has caught up, then completes it in one transaction and goes on with
 //!   the projection itself; which of the two built the rows is recorded in the next version, so
@@ -111,7 +110,9 @@ impl Rebuild {
             ReadStore::Postgres(pool) => {
                 postgres::open(pool, projection.name(), projection.deferred_indexes(), restart).await?
             }
-            ReadStore::Sqlite(pool) => sqlite::open(pool, projection.name(), restart).await?,
+            ReadStore::Sqlite(pool) => {
+                sqlite::open(pool, projection.name(), projection.deferred_indexes(), restart).await?
+            }
         };
         let variant = projection.bulk_build();
         let bulk = bulk::open(&next, projection.name(), variant.is_some()).await?;
@@ -177,8 +178,10 @@ impl Rebuild {
             self.runner.replace_projection(self.projection.clone());
             self.bulk = BulkState::Off;
         }
-        if let (ReadStore::Postgres(live), Location::Schema(schema)) = (&self.live, &self.location) {
-            postgres::finish(live, schema).await?;
+        match (&self.live, &self.next, &self.location) {
+            (ReadStore::Postgres(live), _, Location::Schema(schema)) => postgres::finish(live, schema).await?,
+            (ReadStore::Sqlite(_), ReadStore::Sqlite(next), Location::File(_)) => sqlite::finish(next).await?,
+            _ => {}
         }
         Ok(())
     }

@@ -23,20 +23,85 @@ pub fn discard(path: &Path) {
     }
 }
 
-pub async fn open(live: &SqlitePool, projection: &str, restart: bool) -> Result<(ReadStore, Location), RunnerError> {
+pub async fn open(
+    live: &SqlitePool,
+    projection: &str,
+    deferred: &[&str],
+    restart: bool,
+) -> Result<(ReadStore, Location), RunnerError> {
     let path = path_of(live, projection);
     if restart {
         discard(&path);
     }
     let next = ReadStore::open_sqlite(&path).await?;
+    if let ReadStore::Sqlite(pool) = &next {
+        defer_indexes(pool, deferred).await?;
+    }
     Ok((next, Location::File(path)))
 }
 
-/// A table as a schema holds it: its columns in order, and whether it has a rowid.
+/// The next version's table of indexes dropped until it has caught up, with their definitions.
+const DEFERRED: &str = "folio_deferred_indexes";
+
+/// Drops the indexes `names` from the next version's file, keeping their definitions for
+/// [`finish`]: SQLite then builds each in one sorted pass instead of row by row (the history
+/// index: 20M random inserts at full size). Idempotent: a resumed rebuild finds them dropped and
+/// recorded. The table stays in the next file; the switch copies only the projection's tables.
+async fn defer_indexes(next: &SqlitePool, names: &[&str]) -> Result<(), sqlx::Error> {
+    let mut tx = next.begin().await?;
+    sqlx::query(&format!("CREATE TABLE IF NOT EXISTS {DEFERRED} (name TEXT PRIMARY KEY, definition TEXT NOT NULL)"))
+        .execute(&mut *tx)
+        .await?;
+    for name in names {
+        let definition: Option<String> =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = $1 AND sql IS NOT NULL")
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(definition) = definition else { continue };
+        sqlx::query(&format!("INSERT INTO {DEFERRED} (name, definition) VALUES ($1, $2)"))
+            .bind(name)
+            .bind(definition)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!("DROP INDEX {name}")).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+/// What a caught-up next version needs before it is switched in: the indexes [`defer_indexes`]
+/// dropped, each built in its own transaction (a crash in between leaves the rest recorded).
+pub async fn finish(next: &SqlitePool) -> Result<(), sqlx::Error> {
+    let recorded: bool = sqlx::query_scalar("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = $1")
+        .bind(DEFERRED)
+        .fetch_one(next)
+        .await?;
+    if !recorded {
+        return Ok(());
+    }
+    let deferred: Vec<(String, String)> = sqlx::query_as(&format!("SELECT name, definition FROM {DEFERRED} ORDER BY name"))
+        .fetch_all(next)
+        .await?;
+    for (name, definition) in deferred {
+        let mut tx = next.begin().await?;
+        sqlx::query(&definition).execute(&mut *tx).await?;
+        sqlx::query(&format!("DELETE FROM {DEFERRED} WHERE name = $1")).bind(name).execute(&mut *tx).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// A table as a schema holds it: its columns in order, whether it has a rowid, and, for a
+/// virtual table, its `CREATE VIRTUAL TABLE` statement.
 struct Shape {
     columns: Vec<String>,
     rowid: bool,
+    fts5: Option<String>,
 }
+
+/// The tables FTS5 keeps a full-text table in (`<name>_<suffix>`); which exist depends on its
+/// options (a contentless table has no `content`).
+const FTS5_SHADOWS: [&str; 5] = ["data", "idx", "content", "docsize", "config"];
 
 async fn shape(tx: &mut sqlx::SqliteConnection, schema: &str, table: &str) -> Result<Option<Shape>, sqlx::Error> {
     let sql: Option<String> =
@@ -49,7 +114,9 @@ async fn shape(tx: &mut sqlx::SqliteConnection, schema: &str, table: &str) -> Re
         sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}', '{schema}')"))
             .fetch_all(&mut *tx)
             .await?;
-    Ok(Some(Shape { columns, rowid: !sql.to_uppercase().contains("WITHOUT ROWID") }))
+    let upper = sql.to_uppercase();
+    let fts5 = (upper.starts_with("CREATE VIRTUAL TABLE") && upper.contains("USING FTS5")).then_some(sql);
+    Ok(Some(Shape { columns, rowid: !upper.contains("WITHOUT ROWID"), fts5 }))
 }
 
 /// The statement that copies `table`'s rows from the next version into the emptied live table.
@@ -81,9 +148,42 @@ pub async fn switch(
     let file = path.display().to_string();
     sqlx::query("ATTACH DATABASE $1 AS next").bind(&file).execute(&mut *conn).await?;
     let result = copy(&mut conn, projection, tables, position).await;
-    // Detach even after a failure: the connection goes back to the pool.
+    // Not back to the pool: it may hold full-text state from before the copy (see
+    // `copy_fts5_index`).
     let _ = sqlx::query("DETACH DATABASE next").execute(&mut *conn).await;
+    let _ = conn.close().await;
     result
+}
+
+/// Copies a full-text table's index as FTS5 stores it (its shadow tables, row for row) instead
+/// of inserting its rows again, which would tokenize every document anew and, for a
+/// contentless table, could not read the text back at all. Both files were migrated by this
+/// binary, so the two tables are declared alike; anything else is refused. The copy writes
+/// FTS5's tables behind the module's back, which other connections notice (their cached index
+/// structure is checked against the file's change counter), but the connection that copies
+/// does not: [`switch`] closes it afterwards.
+async fn copy_fts5_index(
+    conn: &mut sqlx::SqliteConnection,
+    table: &str,
+    definition: &str,
+    live: Option<&Shape>,
+) -> Result<(), sqlx::Error> {
+    if live.and_then(|live| live.fts5.as_deref()) != Some(definition) {
+        return Err(sqlx::Error::Protocol(format!(
+            "the next version's full-text table {table} is not declared as the live one is"
+        )));
+    }
+    // Each shadow table is either without rowid or keyed by an INTEGER PRIMARY KEY, so `*`
+    // carries every row's key.
+    for suffix in FTS5_SHADOWS {
+        let shadow = format!("{table}_{suffix}");
+        if shape(conn, "next", &shadow).await?.is_none() {
+            continue;
+        }
+        sqlx::query(&format!("DELETE FROM main.{shadow}")).execute(&mut *conn).await?;
+        sqlx::query(&format!("INSERT INTO main.{shadow} SELECT * FROM next.{shadow}")).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 async fn copy(
@@ -97,8 +197,14 @@ async fn copy(
         for table in tables {
             let Some(next) = shape(conn, "next", table).await? else { continue };
             let live = shape(conn, "main", table).await?;
-            sqlx::query(&format!("DELETE FROM main.{table}")).execute(&mut *conn).await?;
-            sqlx::query(&copy_statement(table, live.as_ref(), &next)).execute(&mut *conn).await?;
+            let started = std::time::Instant::now();
+            if let Some(definition) = &next.fts5 {
+                copy_fts5_index(conn, table, definition, live.as_ref()).await?;
+            } else {
+                sqlx::query(&format!("DELETE FROM main.{table}")).execute(&mut *conn).await?;
+                sqlx::query(&copy_statement(table, live.as_ref(), &next)).execute(&mut *conn).await?;
+            }
+            tracing::debug!(projection, table, elapsed = ?started.elapsed(), "the switch copied a table");
         }
         let last_event_at: Option<i64> =
             sqlx::query_scalar("SELECT last_event_at FROM next.projection_checkpoints WHERE projection = $1")
@@ -131,7 +237,9 @@ async fn copy(
     .await;
     match outcome {
         Ok(()) => {
+            let started = std::time::Instant::now();
             sqlx::query("COMMIT").execute(&mut *conn).await?;
+            tracing::debug!(projection, elapsed = ?started.elapsed(), "the switch committed");
             Ok(())
         }
         Err(error) => {
@@ -146,7 +254,7 @@ mod tests {
     use super::*;
 
     fn shape(columns: &[&str], rowid: bool) -> Shape {
-        Shape { columns: columns.iter().map(|c| (*c).to_owned()).collect(), rowid }
+        Shape { columns: columns.iter().map(|c| (*c).to_owned()).collect(), rowid, fts5: None }
     }
 
     #[test]

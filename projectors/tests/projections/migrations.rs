@@ -2,7 +2,7 @@
 //! columns lists read come before the raw fields): every row, its rowid (the key of its
 //! `content_search` entry) and its indexes must survive it. `0006_content_embeds` copies each
 //! item's embed and status into the table history reads; `0007` makes the history index cover
-//! a history page.
+//! a history page; `0008` keeps full text without a copy of the text.
 
 use projectors::read_store::ReadStore;
 use sqlx::migrate::Migrator;
@@ -120,5 +120,34 @@ async fn the_history_index_migration_makes_the_index_cover_a_history_page() {
         .await
         .unwrap();
     assert_eq!(columns, ["user_id", "last_viewed_at", "item_id", "first_viewed_at", "views", "liked", "bookmarked"]);
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn the_contentless_search_migration_keeps_every_entry_without_its_text() {
+    let (_dir, pool) = upgraded_from("0008").await;
+    let search = |words: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let found: Vec<(i64, Option<String>)> = sqlx::query_as(
+                "SELECT rowid, body FROM content_search WHERE content_search MATCH $1 ORDER BY bm25(content_search)",
+            )
+            .bind(words)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            found
+        }
+    };
+    assert_eq!(search("ferries").await, [(9, None)], "found by rowid, ranked; the text is not kept");
+    assert_eq!(search("boats OR dawn").await.len(), 2);
+    let shadows: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name LIKE 'content\\_search\\_%' ESCAPE '\\' ORDER BY 1")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(shadows, ["content_search_config", "content_search_data", "content_search_docsize", "content_search_idx"]);
+    sqlx::query("DELETE FROM content_search WHERE rowid = 9").execute(&pool).await.unwrap();
+    assert_eq!(search("ferries").await, [], "a row is still deleted by rowid");
     pool.close().await;
 }

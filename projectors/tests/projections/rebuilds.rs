@@ -4,7 +4,7 @@
 use crate::dump::{self, dump};
 use crate::fixture::{runner_config, Fixture};
 use crate::world::World;
-use projectors::rebuild::{reset, Rebuild};
+use projectors::rebuild::{reset, Location, Rebuild};
 use projectors::{all_projections, Runner, StoreFeed};
 use serde_json::json;
 use std::sync::Arc;
@@ -59,11 +59,47 @@ async fn assert_deferred_indexes_are_live(f: &Fixture) {
     }
 }
 
+/// The names of the indexes a rebuild's next version has now.
+async fn next_version_indexes(f: &Fixture, rebuild: &Rebuild) -> Vec<String> {
+    match (rebuild.location(), &f.read) {
+        (Location::Schema(schema), projectors::ReadStore::Postgres(pool)) => {
+            sqlx::query_scalar("SELECT indexname::text FROM pg_indexes WHERE schemaname = $1 ORDER BY 1")
+                .bind(schema)
+                .fetch_all(pool)
+                .await
+                .unwrap()
+        }
+        (Location::File(path), projectors::ReadStore::Sqlite(_)) => {
+            let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
+            let mut conn: sqlx::SqliteConnection = sqlx::Connection::connect_with(&options).await.unwrap();
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY 1")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+        }
+        (location, _) => panic!("a next version at {location:?} on another backend"),
+    }
+}
+
 async fn assert_equal_to_a_clean_rebuild(f: &Fixture) {
     f.drain().await;
     let clean = f.another_read_store().await;
     f.drain_into(&clean).await;
     dump::assert_same(&dump(&f.read).await, &dump(&clean).await, "live vs clean rebuild");
+    // Full text is not in the dump: SQLite's switch copies FTS5's index as stored.
+    let mut found = 0;
+    for words in ["a0", "a1", "a29", "a119", "e0", "e3"] {
+        let live = dump::search(&f.read, words).await;
+        assert_eq!(live, dump::search(&clean, words).await, "search {words:?}: live vs clean rebuild");
+        found += live.len();
+    }
+    assert!(found > 0, "the words match titles of every test's traffic");
+    if let projectors::ReadStore::Sqlite(pool) = &f.read {
+        sqlx::query("INSERT INTO content_search (content_search) VALUES ('integrity-check')")
+            .execute(pool)
+            .await
+            .expect("the switched-in full-text index is consistent");
+    }
 }
 
 pub async fn a_rebuild_beside_the_live_projection_switches_in_equal_to_a_clean_rebuild(f: &Fixture) {
@@ -209,11 +245,15 @@ pub async fn an_engagement_rebuild_counts_views_once_across_crashes(f: &Fixture)
     let config = projectors::RunnerConfig { batch_size: 5, ..runner_config() };
     let mut first = Rebuild::open(f.store.clone(), &f.read, engagement(), config, false).await.unwrap();
     kill_mid_catch_up(&mut first).await;
+    let history = "user_items_history_idx".to_owned();
+    assert!(!next_version_indexes(f, &first).await.contains(&history), "the next version is built without it");
     drop(first);
     let mut second = Rebuild::open(f.store.clone(), &f.read, engagement(), config, false).await.unwrap();
     assert!(second.checkpoint() > 0, "resumed mid-way");
     second.catch_up(1000, |_, _| {}).await.unwrap();
+    assert!(!next_version_indexes(f, &second).await.contains(&history), "still deferred after the resume");
     second.finish_bulk_work().await.unwrap();
+    assert!(next_version_indexes(f, &second).await.contains(&history), "built once caught up");
     drop(second);
     engagement_traffic(&w, &items, 40, 90).await;
     let mut third = Rebuild::open(f.store.clone(), &f.read, engagement(), config, false).await.unwrap();
