@@ -75,17 +75,34 @@ impl ReadStore {
     /// Opens (creating if needed) the SQLite file and brings the schema up to date; another
     /// process creating the same file at the same moment is waited for.
     pub async fn open_sqlite(path: &Path) -> Result<Self, crate::RunnerError> {
-        infra::sqlite_open::retrying(|| Self::try_open_sqlite(path)).await
+        infra::sqlite_open::retrying(|| Self::try_open_sqlite(path, false)).await
     }
 
-    async fn try_open_sqlite(path: &Path) -> Result<Self, crate::RunnerError> {
-        let options = SqliteConnectOptions::new()
+    /// As [`ReadStore::open_sqlite`], for the file a rebuild builds a next version in: only the
+    /// rebuild writes it, in batches of thousands of events whose pages outgrow SQLite's default
+    /// 2 MiB cache. Each connection gets a 256 MiB page cache (no spilling dirty pages to the
+    /// WAL mid-transaction and reading them back), checkpoints every 64 MiB of WAL instead of
+    /// every 4 MiB (a page rewritten between two is copied once), and keeps statement journals
+    /// in memory (a multi-row statement's journal is a few pages, and it was written to a temp
+    /// file). On the quick bench data, content's next version built in 19 s instead of 25.
+    pub async fn open_sqlite_for_rebuild(path: &Path) -> Result<Self, crate::RunnerError> {
+        infra::sqlite_open::retrying(|| Self::try_open_sqlite(path, true)).await
+    }
+
+    async fn try_open_sqlite(path: &Path, rebuild: bool) -> Result<Self, crate::RunnerError> {
+        let mut options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(false);
+        if rebuild {
+            options = options
+                .pragma("cache_size", "-262144")
+                .pragma("wal_autocheckpoint", "16384")
+                .pragma("temp_store", "memory");
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             // A task cancelled mid-query can leave its connection inside a transaction whose

@@ -53,8 +53,28 @@ pub struct Rebuild {
     runner: Runner,
     location: Location,
     bulk: BulkState,
-    /// Released when the rebuild is dropped (after its switch, or abandoned).
-    lock: RebuildLock,
+    /// Released when the rebuild is dropped (after its switch, or abandoned), once the next
+    /// version's connections have closed (see the `Drop` impl). `None` only inside `drop`.
+    lock: Option<RebuildLock>,
+}
+
+impl Drop for Rebuild {
+    /// A dropped pool closes its connections in the background, and SQLite's close of a file's
+    /// last connection checkpoints it and deletes `<file>-wal` by name. Were the lock released
+    /// at once, a `--restart` of the same projection in this process could discard and create
+    /// the next version's file meanwhile, and lose its new WAL to the old connection's close
+    /// ("disk I/O error"). So the lock goes once the pool has closed. (A crashed process has no
+    /// such connections: the kernel closes them without a checkpoint.)
+    fn drop(&mut self) {
+        let Some(lock) = self.lock.take() else { return };
+        let next = self.next.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                next.close().await;
+                drop(lock);
+            });
+        }
+    }
 }
 
 impl std::fmt::Debug for Rebuild {
@@ -123,7 +143,14 @@ impl Rebuild {
         let feed = Box::new(TypedFeed::new(store.clone(), projection.as_ref()));
         let runner = Runner::new(applying, next.clone(), feed, None, config).await?;
         live.set_state(projection.name(), REBUILDING).await?;
-        Ok(Self { projection, store, live: live.clone(), next, runner, location, bulk, lock })
+        Ok(Self { projection, store, live: live.clone(), next, runner, location, bulk, lock: Some(lock) })
+    }
+
+    async fn check_lock(&mut self) -> Result<(), RunnerError> {
+        match &mut self.lock {
+            Some(lock) => lock.check(self.projection.name()).await,
+            None => Ok(()),
+        }
     }
 
     pub fn projection(&self) -> &Arc<dyn Projection> {
@@ -155,7 +182,7 @@ impl Rebuild {
             }
             let target = head.min(self.runner.checkpoint().saturating_add(step.max(1)));
             self.runner.run_until(target).await?;
-            self.lock.check(self.projection.name()).await?;
+            self.check_lock().await?;
             progress(self.runner.checkpoint(), head);
         }
     }
@@ -192,8 +219,8 @@ impl Rebuild {
         // Done before the final catch-up, so the switch waits only for what arrived meanwhile.
         self.finish_bulk_work().await?;
         self.catch_up(u64::MAX, |_, _| {}).await?;
+        self.check_lock().await?;
         let name = self.projection.name();
-        self.lock.check(name).await?;
         let position = self.runner.checkpoint();
         let old = match (&self.live, &self.next, &self.location) {
             (ReadStore::Postgres(live), ReadStore::Postgres(_), Location::Schema(schema)) => {

@@ -141,12 +141,16 @@ async fn the_contentless_search_migration_keeps_every_entry_without_its_text() {
     };
     assert_eq!(search("ferries").await, [(9, None)], "found by rowid, ranked; the text is not kept");
     assert_eq!(search("boats OR dawn").await.len(), 2);
-    let shadows: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name LIKE 'content\\_search\\_%' ESCAPE '\\' ORDER BY 1")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-    assert_eq!(shadows, ["content_search_config", "content_search_data", "content_search_docsize", "content_search_idx"]);
+    let shadows: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE name LIKE 'content\\_search\\_%' ESCAPE '\\' ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        shadows,
+        ["content_search_config", "content_search_data", "content_search_docsize", "content_search_idx"]
+    );
     sqlx::query("DELETE FROM content_search WHERE rowid = 9").execute(&pool).await.unwrap();
     assert_eq!(search("ferries").await, [], "a row is still deleted by rowid");
     pool.close().await;
