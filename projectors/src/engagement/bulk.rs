@@ -1,7 +1,9 @@
 //! The engagement projection's variant for a rebuild's catch-up ([`Projection::bulk_build`]):
-//! everything as [`EngagementProjection`] does it, except that views are not added to the
-//! items' counters batch by batch; [`EngagementProjection::complete_bulk_build`] sums them
-//! from `user_items` once the rebuild has caught up.
+//! everything as [`EngagementProjection`] does it, except that views are appended to
+//! `user_item_views_staged` instead of being added to the items' counters and the (user, item)
+//! rows batch by batch; [`EngagementProjection::complete_bulk_build`] merges them into
+//! `user_items` and sums the counters from it once the rebuild has caught up. Likes and
+//! bookmarks go to `user_items` as they come; the merge leaves them as they are.
 
 use super::fold::{fold_with, ViewCounts};
 use super::EngagementProjection;
@@ -14,10 +16,10 @@ use events::DomainEvent;
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, Default)]
-pub struct EngagementWithoutViewCounts;
+pub struct EngagementWithStagedViews;
 
 #[async_trait]
-impl Projection for EngagementWithoutViewCounts {
+impl Projection for EngagementWithStagedViews {
     fn name(&self) -> &'static str {
         EngagementProjection.name()
     }
@@ -35,7 +37,7 @@ impl Projection for EngagementWithoutViewCounts {
     }
 
     async fn apply(&self, tx: &mut ReadTx, events: &[Decoded]) -> Result<Applied, ApplyError> {
-        super::write(tx, fold_with(events, ViewCounts::Deferred)).await
+        super::write(tx, fold_with(events, ViewCounts::Staged)).await
     }
 
     fn subjects(&self, event: &DomainEvent) -> Vec<Subject> {

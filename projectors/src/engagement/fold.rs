@@ -31,15 +31,20 @@ pub struct UserItemDelta {
 pub struct EngagementDelta {
     pub counters: BTreeMap<Uuid, CounterDelta>,
     pub users: BTreeMap<(String, Uuid), UserItemDelta>,
+    /// Views set aside for a rebuild's bulk completion ([`ViewCounts::Staged`]): only their
+    /// first, last and number per (user, item) are filled.
+    pub staged_views: BTreeMap<(String, Uuid), UserItemDelta>,
 }
 
-/// Whether a fold adds views to the items' counters.
+/// Where a fold puts views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViewCounts {
+    /// Into the items' counters and the (user, item) rows.
     Counted,
-    /// Left to a rebuild's bulk completion, which sums `user_items.views` per item (the views a
-    /// fold adds to each (user, item) row add up to exactly what it would add to the counter).
-    Deferred,
+    /// Into [`EngagementDelta::staged_views`] only, for a rebuild's bulk completion, which merges
+    /// them into the (user, item) rows in key order and then sums the counters from those rows.
+    /// Views merge by min, max and sum, so the order they are merged in changes nothing.
+    Staged,
 }
 
 pub fn fold(events: &[Decoded]) -> EngagementDelta {
@@ -51,10 +56,14 @@ pub fn fold_with(events: &[Decoded], views: ViewCounts) -> EngagementDelta {
     for decoded in events {
         match &decoded.event {
             DomainEvent::ContentViewed(e) => {
-                if views == ViewCounts::Counted {
-                    delta.counters.entry(e.content_id.0).or_default().views += 1;
-                }
-                let row = delta.users.entry((e.user.to_string(), e.content_id.0)).or_default();
+                let rows = match views {
+                    ViewCounts::Counted => {
+                        delta.counters.entry(e.content_id.0).or_default().views += 1;
+                        &mut delta.users
+                    }
+                    ViewCounts::Staged => &mut delta.staged_views,
+                };
+                let row = rows.entry((e.user.to_string(), e.content_id.0)).or_default();
                 row.first_viewed_at = Some(row.first_viewed_at.map_or(e.at, |t| t.min(e.at)));
                 row.last_viewed_at = Some(row.last_viewed_at.map_or(e.at, |t| t.max(e.at)));
                 row.views += 1;
@@ -89,4 +98,59 @@ pub fn fold_with(events: &[Decoded], views: ViewCounts) -> EngagementDelta {
         }
     }
     delta
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use events::payloads::{ContentId, Engagement};
+    use events::{EventId, TypeName, UserId};
+
+    fn decoded(position: i64, event: DomainEvent) -> Decoded {
+        Decoded {
+            position: u64::try_from(position).unwrap(),
+            event_id: EventId::now_v7(),
+            stream_version: 1,
+            recorded_at: DateTime::from_timestamp(position, 0).unwrap(),
+            event,
+        }
+    }
+
+    fn engagement(item: u128, user: &str, at: i64) -> Engagement {
+        Engagement {
+            content_type: TypeName::parse("article").unwrap(),
+            content_id: ContentId(Uuid::from_u128(item)),
+            user: UserId::parse(user).unwrap(),
+            at: DateTime::from_timestamp(at, 0).unwrap(),
+        }
+    }
+
+    /// Staged views are the views a counted fold puts in the (user, item) rows, set aside; the
+    /// rest of the batch folds as it would.
+    #[test]
+    fn staged_views_are_the_counted_views_set_aside() {
+        let events = [
+            decoded(1, DomainEvent::ContentViewed(engagement(1, "u1", 30))),
+            decoded(2, DomainEvent::ContentViewed(engagement(1, "u1", 10))),
+            decoded(3, DomainEvent::ContentLiked(engagement(1, "u1", 40))),
+            decoded(4, DomainEvent::ContentViewed(engagement(2, "u2", 20))),
+        ];
+        let counted = fold(&events);
+        let staged = fold_with(&events, ViewCounts::Staged);
+        let key = |item: u128, user: &str| (user.to_owned(), Uuid::from_u128(item));
+        let row = &staged.staged_views[&key(1, "u1")];
+        assert_eq!((row.views, row.liked), (2, None));
+        assert_eq!(row.first_viewed_at, DateTime::from_timestamp(10, 0));
+        assert_eq!(row.last_viewed_at, DateTime::from_timestamp(30, 0));
+        assert_eq!(staged.staged_views[&key(2, "u2")].views, 1);
+        assert_eq!(staged.users.len(), 1, "only the like reaches the rows: {:?}", staged.users);
+        assert_eq!(staged.users[&key(1, "u1")].liked, Some(true));
+        assert_eq!(staged.users[&key(1, "u1")].views, 0);
+        assert_eq!(counted.users[&key(1, "u1")].views, 2);
+        assert!(counted.staged_views.is_empty());
+        let views = |d: &EngagementDelta| d.counters.values().map(|c| c.views).sum::<i64>();
+        assert_eq!((views(&counted), views(&staged)), (3, 0));
+        assert_eq!(staged.counters[&Uuid::from_u128(1)].likes, 1);
+    }
 }

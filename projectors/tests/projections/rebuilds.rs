@@ -59,20 +59,32 @@ async fn assert_deferred_indexes_are_live(f: &Fixture) {
     }
 }
 
-/// The names of the indexes a rebuild's next version has now.
-async fn next_version_indexes(f: &Fixture, rebuild: &Rebuild) -> Vec<String> {
+/// What a rebuild's next version holds now.
+#[derive(Clone, Copy)]
+enum Held {
+    Indexes,
+    Tables,
+}
+
+/// The names of the indexes or tables a rebuild's next version has now.
+async fn next_version(f: &Fixture, rebuild: &Rebuild, held: Held) -> Vec<String> {
     match (rebuild.location(), &f.read) {
         (Location::Schema(schema), projectors::ReadStore::Postgres(pool)) => {
-            sqlx::query_scalar("SELECT indexname::text FROM pg_indexes WHERE schemaname = $1 ORDER BY 1")
-                .bind(schema)
-                .fetch_all(pool)
-                .await
-                .unwrap()
+            let sql = match held {
+                Held::Indexes => "SELECT indexname::text FROM pg_indexes WHERE schemaname = $1 ORDER BY 1",
+                Held::Tables => "SELECT tablename::text FROM pg_tables WHERE schemaname = $1 ORDER BY 1",
+            };
+            sqlx::query_scalar(sql).bind(schema).fetch_all(pool).await.unwrap()
         }
         (Location::File(path), projectors::ReadStore::Sqlite(_)) => {
             let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
             let mut conn: sqlx::SqliteConnection = sqlx::Connection::connect_with(&options).await.unwrap();
-            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY 1")
+            let kind = match held {
+                Held::Indexes => "index",
+                Held::Tables => "table",
+            };
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = $1 ORDER BY 1")
+                .bind(kind)
                 .fetch_all(&mut conn)
                 .await
                 .unwrap()
@@ -224,12 +236,17 @@ async fn engagement_traffic(w: &World, items: &[uuid::Uuid], rounds: i64, from: 
         if i % 11 == 0 {
             w.toggle("like", "article", item, &format!("liker{i}"), i).await;
         }
+        // A viewer's own bookmark: a row that a rebuild's staged views are merged into.
+        if i % 13 == 0 {
+            w.toggle("bookmark", "article", item, &user, i).await;
+        }
     }
 }
 
-/// Engagement is rebuilt with views left out of the counters and summed from `user_items` at
-/// the end: killed mid-way it resumes that way; killed after the sum it never sums again; and
-/// views applied after the sum are counted one by one. Each ends equal to a clean rebuild.
+/// Engagement is rebuilt with views set aside, merged into `user_items` (with the likes and
+/// bookmarks already there) and summed into the counters at the end: killed mid-way it resumes
+/// that way; killed after the merge it never merges again; and views applied after it are
+/// counted one by one. Each ends equal to a clean rebuild.
 pub async fn an_engagement_rebuild_counts_views_once_across_crashes(f: &Fixture) {
     let w = Arc::new(World::new(f.store.clone()));
     w.blog_types().await;
@@ -246,14 +263,17 @@ pub async fn an_engagement_rebuild_counts_views_once_across_crashes(f: &Fixture)
     let mut first = Rebuild::open(f.store.clone(), &f.read, engagement(), config, false).await.unwrap();
     kill_mid_catch_up(&mut first).await;
     let history = "user_items_history_idx".to_owned();
-    assert!(!next_version_indexes(f, &first).await.contains(&history), "the next version is built without it");
+    let staged = "user_item_views_staged".to_owned();
+    assert!(!next_version(f, &first, Held::Indexes).await.contains(&history), "the next version is built without it");
+    assert!(next_version(f, &first, Held::Tables).await.contains(&staged), "views are set aside");
     drop(first);
     let mut second = Rebuild::open(f.store.clone(), &f.read, engagement(), config, false).await.unwrap();
     assert!(second.checkpoint() > 0, "resumed mid-way");
     second.catch_up(1000, |_, _| {}).await.unwrap();
-    assert!(!next_version_indexes(f, &second).await.contains(&history), "still deferred after the resume");
+    assert!(!next_version(f, &second, Held::Indexes).await.contains(&history), "still deferred after the resume");
     second.finish_bulk_work().await.unwrap();
-    assert!(next_version_indexes(f, &second).await.contains(&history), "built once caught up");
+    assert!(next_version(f, &second, Held::Indexes).await.contains(&history), "built once caught up");
+    assert!(!next_version(f, &second, Held::Tables).await.contains(&staged), "merged and dropped once caught up");
     drop(second);
     engagement_traffic(&w, &items, 40, 90).await;
     let mut third = Rebuild::open(f.store.clone(), &f.read, engagement(), config, false).await.unwrap();
