@@ -1,9 +1,9 @@
 //! The engagement projection's variant for a rebuild's catch-up ([`Projection::bulk_build`]):
-//! everything as [`EngagementProjection`] does it, except that views are appended to
-//! `user_item_views_staged` instead of being added to the items' counters and the (user, item)
-//! rows batch by batch; [`EngagementProjection::complete_bulk_build`] merges them into
-//! `user_items` and sums the counters from it once the rebuild has caught up. Likes and
-//! bookmarks go to `user_items` as they come; the merge leaves them as they are.
+//! everything as [`EngagementProjection`] does it, except that views are not added to the
+//! items' counters batch by batch, and on SQLite not to the (user, item) rows either: they are
+//! appended to `user_item_views_staged`. [`EngagementProjection::complete_bulk_build`] merges
+//! them into `user_items` (SQLite) and sums the counters from it once the rebuild has caught
+//! up. Likes and bookmarks go to `user_items` as they come; the merge leaves them as they are.
 
 use super::fold::{fold_with, ViewCounts};
 use super::EngagementProjection;

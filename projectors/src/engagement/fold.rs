@@ -47,6 +47,35 @@ pub enum ViewCounts {
     Staged,
 }
 
+impl EngagementDelta {
+    /// The staged views put back into the (user, item) rows, as a counted fold puts them (the
+    /// counters still without them): for a backend that applies views row by row in a rebuild
+    /// too.
+    pub fn with_staged_views_in_rows(mut self) -> Self {
+        for (key, staged) in std::mem::take(&mut self.staged_views) {
+            let row = self.users.entry(key).or_default();
+            row.first_viewed_at = earliest(row.first_viewed_at, staged.first_viewed_at);
+            row.last_viewed_at = latest(row.last_viewed_at, staged.last_viewed_at);
+            row.views += staged.views;
+        }
+        self
+    }
+}
+
+fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn latest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 pub fn fold(events: &[Decoded]) -> EngagementDelta {
     fold_with(events, ViewCounts::Counted)
 }
@@ -152,5 +181,8 @@ mod tests {
         let views = |d: &EngagementDelta| d.counters.values().map(|c| c.views).sum::<i64>();
         assert_eq!((views(&counted), views(&staged)), (3, 0));
         assert_eq!(staged.counters[&Uuid::from_u128(1)].likes, 1);
+        let in_rows = staged.with_staged_views_in_rows();
+        assert_eq!(in_rows.users, counted.users, "put back, the rows are the counted fold's");
+        assert!(in_rows.staged_views.is_empty());
     }
 }

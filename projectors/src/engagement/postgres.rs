@@ -6,77 +6,8 @@ use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
 
 pub async fn write(tx: &mut Transaction<'static, Postgres>, delta: &EngagementDelta) -> Result<(), sqlx::Error> {
-    write_staged_views(tx, delta).await?;
     write_counters(tx, delta).await?;
     write_users(tx, delta).await
-}
-
-/// Where a rebuild's bulk variant sets views aside: appended, no key, no index. Logged like
-/// every table of the next version: it moves with the next version's checkpoint.
-const CREATE_STAGED: &str = "CREATE TABLE IF NOT EXISTS user_item_views_staged (user_id text NOT NULL, \
-     item_id uuid NOT NULL, first_viewed_at timestamptz NOT NULL, last_viewed_at timestamptz NOT NULL, \
-     views int4 NOT NULL)";
-
-async fn write_staged_views(conn: &mut PgConnection, delta: &EngagementDelta) -> Result<(), sqlx::Error> {
-    if delta.staged_views.is_empty() {
-        return Ok(());
-    }
-    // Looked up first: `CREATE TABLE IF NOT EXISTS` would send a notice every batch.
-    let exists: bool =
-        sqlx::query_scalar("SELECT to_regclass('user_item_views_staged') IS NOT NULL").fetch_one(&mut *conn).await?;
-    if !exists {
-        sqlx::query(CREATE_STAGED).execute(&mut *conn).await?;
-    }
-    let n = delta.staged_views.len();
-    let mut users: Vec<&str> = Vec::with_capacity(n);
-    let mut items: Vec<Uuid> = Vec::with_capacity(n);
-    let mut first: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(n);
-    let mut last: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(n);
-    let mut views: Vec<i32> = Vec::with_capacity(n);
-    for ((user, item), d) in &delta.staged_views {
-        users.push(user);
-        items.push(*item);
-        first.push(d.first_viewed_at);
-        last.push(d.last_viewed_at);
-        views.push(d.views);
-    }
-    sqlx::query(
-        "INSERT INTO user_item_views_staged (user_id, item_id, first_viewed_at, last_viewed_at, views) \
-         SELECT * FROM UNNEST($1::text[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int4[])",
-    )
-    .bind(users)
-    .bind(items)
-    .bind(first)
-    .bind(last)
-    .bind(views)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// A rebuild's bulk completion: merges the staged views into `user_items`, grouped and in key
-/// order (index pages filled one after another instead of one random page per view), then
-/// drops them.
-pub async fn merge_staged_views(tx: &mut Transaction<'static, Postgres>) -> Result<(), sqlx::Error> {
-    let staged: bool =
-        sqlx::query_scalar("SELECT to_regclass('user_item_views_staged') IS NOT NULL").fetch_one(&mut **tx).await?;
-    if !staged {
-        return Ok(());
-    }
-    sqlx::query("SET LOCAL work_mem = '512MB'").execute(&mut **tx).await?;
-    sqlx::query(
-        "INSERT INTO user_items (user_id, item_id, first_viewed_at, last_viewed_at, views) \
-         SELECT user_id, item_id, min(first_viewed_at), max(last_viewed_at), sum(views)::int4 \
-         FROM user_item_views_staged GROUP BY user_id, item_id ORDER BY user_id, item_id \
-         ON CONFLICT (user_id, item_id) DO UPDATE SET \
-           first_viewed_at = LEAST(user_items.first_viewed_at, EXCLUDED.first_viewed_at), \
-           last_viewed_at = GREATEST(user_items.last_viewed_at, EXCLUDED.last_viewed_at), \
-           views = user_items.views + EXCLUDED.views",
-    )
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("DROP TABLE user_item_views_staged").execute(&mut **tx).await?;
-    Ok(())
 }
 
 async fn write_counters(conn: &mut PgConnection, delta: &EngagementDelta) -> Result<(), sqlx::Error> {

@@ -243,8 +243,9 @@ async fn engagement_traffic(w: &World, items: &[uuid::Uuid], rounds: i64, from: 
     }
 }
 
-/// Engagement is rebuilt with views set aside, merged into `user_items` (with the likes and
-/// bookmarks already there) and summed into the counters at the end: killed mid-way it resumes
+/// Engagement is rebuilt with views left out of the counters (and on SQLite set aside, then
+/// merged into `user_items` with the likes and bookmarks already there) and summed into the
+/// counters at the end: killed mid-way it resumes
 /// that way; killed after the merge it never merges again; and views applied after it are
 /// counted one by one. Each ends equal to a clean rebuild.
 pub async fn an_engagement_rebuild_counts_views_once_across_crashes(f: &Fixture) {
@@ -265,7 +266,8 @@ pub async fn an_engagement_rebuild_counts_views_once_across_crashes(f: &Fixture)
     let history = "user_items_history_idx".to_owned();
     let staged = "user_item_views_staged".to_owned();
     assert!(!next_version(f, &first, Held::Indexes).await.contains(&history), "the next version is built without it");
-    assert!(next_version(f, &first, Held::Tables).await.contains(&staged), "views are set aside");
+    let sets_aside = matches!(f.read, projectors::ReadStore::Sqlite(_));
+    assert_eq!(next_version(f, &first, Held::Tables).await.contains(&staged), sets_aside, "views set aside on SQLite");
     drop(first);
     let mut second = Rebuild::open(f.store.clone(), &f.read, engagement(), config, false).await.unwrap();
     assert!(second.checkpoint() > 0, "resumed mid-way");
