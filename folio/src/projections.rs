@@ -96,7 +96,7 @@ pub(crate) fn named(name: &str) -> Result<std::sync::Arc<dyn projectors::Project
 
 /// `folio projections rebuild <name>...`: each next version is built beside the live one, each
 /// from its own read of its event types (concurrently), with a progress bar each (rate, ETA);
-/// then each is switched in.
+/// each is switched in as soon as it has caught up, one switch at a time.
 pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
     let projections: Vec<Arc<dyn Projection>> = if args.projections.iter().any(|p| p == "all") {
         all_projections()
@@ -128,6 +128,9 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
     let bars = indicatif::MultiProgress::new();
     let template = "{prefix:>10} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len} events, {per_sec}, ETA {eta}";
     let started = std::time::Instant::now();
+    // One switch at a time: a SQLite switch holds the live file's write lock for its whole copy,
+    // longer than another switch would wait for it.
+    let switching = Arc::new(tokio::sync::Mutex::new(()));
     let mut tasks = Vec::with_capacity(rebuilds.len());
     for mut rebuild in rebuilds {
         let bar = bars.add(indicatif::ProgressBar::new(head));
@@ -136,6 +139,7 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
         }
         bar.set_prefix(rebuild.projection().name());
         bar.set_position(rebuild.checkpoint());
+        let (bars, switching, drop_old) = (bars.clone(), switching.clone(), args.drop_old);
         tasks.push(tokio::spawn(async move {
             let caught_up = rebuild
                 .catch_up(50_000, |at, head| {
@@ -146,34 +150,47 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
             bar.finish();
             caught_up?;
             rebuild.finish_bulk_work().await?;
-            Ok::<_, projectors::RunnerError>((rebuild, started.elapsed()))
+            let built_after = started.elapsed();
+            let name = rebuild.projection().name();
+            let _turn = switching.lock().await;
+            let switch_started = std::time::Instant::now();
+            let switched = rebuild.switch(drop_old).await?;
+            let mut line = format!(
+                "rebuilt {name} to position {} and switched it in ({:.1} s since the start: built in {:.1} s, \
+                 switched in {:.1} s)",
+                switched.position,
+                started.elapsed().as_secs_f64(),
+                built_after.as_secs_f64(),
+                switch_started.elapsed().as_secs_f64()
+            );
+            if let Some(old) = switched.old {
+                line.push_str(&format!(
+                    "\nthe previous version is in schema {old} (drop it with: DROP SCHEMA {old} CASCADE)"
+                ));
+            }
+            // On stdout, as before, with the bars of the rebuilds still running lifted meanwhile.
+            bars.suspend(|| {
+                let _ = writeln!(std::io::stdout().lock(), "{line}");
+            });
+            Ok::<_, projectors::RunnerError>(())
         }));
     }
-    let mut built = Vec::with_capacity(tasks.len());
+    // Every task is awaited, so one projection's failure leaves the others to finish (and
+    // switch); the first failure is then reported.
+    let mut failed = None;
     for task in tasks {
-        built.push(task.await.map_err(|e| CliError::Output(format!("a rebuild task failed: {e}")))??);
+        let outcome = task.await.map_err(|e| CliError::Output(format!("a rebuild task failed: {e}")));
+        if let Err(error) = outcome.and_then(|done| done.map_err(CliError::from)) {
+            failed.get_or_insert(error);
+        }
     }
     let _ = bars.clear();
     if let Some(line) = priority.map(|process| describe_priority(&process)) {
         let _ = writeln!(std::io::stdout().lock(), "{line}");
     }
-    for (rebuild, built_after) in built {
-        let name = rebuild.projection().name();
-        let switching = std::time::Instant::now();
-        let switched = rebuild.switch(args.drop_old).await?;
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(
-            out,
-            "rebuilt {name} to position {} and switched it in ({:.1} s since the start: built in {:.1} s, \
-             switched in {:.1} s)",
-            switched.position,
-            started.elapsed().as_secs_f64(),
-            built_after.as_secs_f64(),
-            switching.elapsed().as_secs_f64()
-        );
-        if let Some(old) = switched.old {
-            let _ = writeln!(out, "the previous version is in schema {old} (drop it with: DROP SCHEMA {old} CASCADE)");
-        }
+    if let Some(error) = failed {
+        read.close().await;
+        return Err(error);
     }
     read.close().await;
     Ok(())
