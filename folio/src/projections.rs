@@ -181,6 +181,7 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
     for task in tasks {
         let outcome = task.await.map_err(|e| CliError::Output(format!("a rebuild task failed: {e}")));
         if let Err(error) = outcome.and_then(|done| done.map_err(CliError::from)) {
+            let _ = writeln!(std::io::stderr().lock(), "a rebuild failed: {error}");
             failed.get_or_insert(error);
         }
     }

@@ -10,7 +10,7 @@ use super::EngagementProjection;
 use crate::error::ApplyError;
 use crate::projection::{Applied, Decoded, Projection};
 use crate::read_store::ReadTx;
-use crate::replay::Subject;
+use crate::replay::{uuids, Subject};
 use async_trait::async_trait;
 use events::DomainEvent;
 use std::collections::BTreeSet;
@@ -44,7 +44,14 @@ impl Projection for EngagementWithStagedViews {
         EngagementProjection.subjects(event)
     }
 
+    /// As the projection forgets, and the subjects' staged views too (a replay would otherwise
+    /// count them twice).
     async fn forget(&self, tx: &mut ReadTx, subjects: &BTreeSet<Subject>) -> Result<(), ApplyError> {
-        EngagementProjection.forget(tx, subjects).await
+        EngagementProjection.forget(tx, subjects).await?;
+        if let ReadTx::Sqlite(sqlite) = tx {
+            let items = uuids(subjects, |s| if let Subject::Item(id) = s { Some(*id) } else { None });
+            super::sqlite::forget_staged_views(sqlite, &items).await?;
+        }
+        Ok(())
     }
 }

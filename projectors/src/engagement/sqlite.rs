@@ -102,6 +102,22 @@ pub async fn merge_staged_views(tx: &mut Transaction<'static, Sqlite>) -> Result
     Ok(())
 }
 
+/// Deletes the staged views of `items`, if any are staged.
+pub async fn forget_staged_views(tx: &mut Transaction<'static, Sqlite>, items: &[Uuid]) -> Result<(), sqlx::Error> {
+    let staged: bool = sqlx::query_scalar(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'user_item_views_staged'",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    if staged && !items.is_empty() {
+        sqlx::query("DELETE FROM user_item_views_staged WHERE item_id IN (SELECT unhex(value) FROM json_each($1))")
+            .bind(crate::sqlite_rows::uuid_list(items.iter().copied()))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Adds to each item's counter the views its `user_items` rows hold (a rebuild's bulk
 /// completion: the rows were built without counting views).
 pub async fn count_views(tx: &mut Transaction<'static, Sqlite>) -> Result<(), sqlx::Error> {

@@ -134,8 +134,28 @@ impl Rebuild {
                 sqlite::open(pool, projection.name(), projection.deferred_indexes(), restart).await?
             }
         };
+        match Self::start(&store, live, &projection, config, &next).await {
+            Ok((runner, bulk)) => {
+                Ok(Self { projection, store, live: live.clone(), next, runner, location, bulk, lock: Some(lock) })
+            }
+            Err(error) => {
+                // Closed before the lock goes (at the end of this function): see the `Drop` impl.
+                next.close().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// The runner that builds the opened next version, and how it builds it.
+    async fn start(
+        store: &Arc<dyn EventStore>,
+        live: &ReadStore,
+        projection: &Arc<dyn Projection>,
+        config: RunnerConfig,
+        next: &ReadStore,
+    ) -> Result<(Runner, BulkState), RunnerError> {
         let variant = projection.bulk_build();
-        let bulk = bulk::open(&next, projection.name(), variant.is_some()).await?;
+        let bulk = bulk::open(next, projection.name(), variant.is_some()).await?;
         let applying = match (bulk, variant) {
             (BulkState::Building, Some(variant)) => variant,
             _ => projection.clone(),
@@ -143,7 +163,7 @@ impl Rebuild {
         let feed = Box::new(TypedFeed::new(store.clone(), projection.as_ref()));
         let runner = Runner::new(applying, next.clone(), feed, None, config).await?;
         live.set_state(projection.name(), REBUILDING).await?;
-        Ok(Self { projection, store, live: live.clone(), next, runner, location, bulk, lock: Some(lock) })
+        Ok((runner, bulk))
     }
 
     async fn check_lock(&mut self) -> Result<(), RunnerError> {

@@ -35,7 +35,10 @@ pub async fn open(
     }
     let next = ReadStore::open_sqlite_for_rebuild(&path).await?;
     if let ReadStore::Sqlite(pool) = &next {
-        defer_indexes(pool, deferred).await?;
+        if let Err(error) = defer_indexes(pool, deferred).await {
+            next.close().await;
+            return Err(error.into());
+        }
     }
     Ok((next, Location::File(path)))
 }
@@ -59,7 +62,8 @@ async fn defer_indexes(next: &SqlitePool, names: &[&str]) -> Result<(), sqlx::Er
                 .fetch_optional(&mut *tx)
                 .await?;
         let Some(definition) = definition else { continue };
-        sqlx::query(&format!("INSERT INTO {DEFERRED} (name, definition) VALUES ($1, $2)"))
+        // OR REPLACE: a migration that re-created the index in a half-built file is recorded anew.
+        sqlx::query(&format!("INSERT OR REPLACE INTO {DEFERRED} (name, definition) VALUES ($1, $2)"))
             .bind(name)
             .bind(definition)
             .execute(&mut *tx)
@@ -150,14 +154,14 @@ pub async fn switch(
     tables: &[&str],
     position: Position,
 ) -> Result<(), RunnerError> {
-    let mut conn = live.acquire().await?;
-    let file = path.display().to_string();
-    sqlx::query("ATTACH DATABASE $1 AS next").bind(&file).execute(&mut *conn).await?;
-    let result = copy(&mut conn, projection, tables, position).await;
-    // Not back to the pool: it may hold full-text state from before the copy (see
+    // Detached from the pool: closed on every path, a cancelled switch included (see
     // `copy_fts5_index`).
-    let _ = sqlx::query("DETACH DATABASE next").execute(&mut *conn).await;
-    let _ = conn.close().await;
+    let mut conn = live.acquire().await?.detach();
+    let file = path.display().to_string();
+    sqlx::query("ATTACH DATABASE $1 AS next").bind(&file).execute(&mut conn).await?;
+    let result = copy(&mut conn, projection, tables, position).await;
+    let _ = sqlx::query("DETACH DATABASE next").execute(&mut conn).await;
+    let _ = sqlx::Connection::close(conn).await;
     result
 }
 
