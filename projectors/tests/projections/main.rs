@@ -71,6 +71,7 @@ on_every_backend!(
     rebuilds::a_rebuild_beside_the_live_projection_switches_in_equal_to_a_clean_rebuild,
     rebuilds::a_rebuild_that_crashed_resumes_where_it_committed,
     rebuilds::an_engagement_rebuild_counts_views_once_across_crashes,
+    rebuilds::the_bulk_variant_forgets_the_views_it_set_aside,
     rebuilds::a_reset_projection_applies_the_log_again_and_ends_equal,
     rebuilds::a_second_rebuild_of_a_projection_is_refused_while_one_runs,
     replays::a_replay_recomputes_the_rows_its_range_is_about_and_a_second_changes_nothing,

@@ -5,6 +5,7 @@ use crate::dump::{self, dump};
 use crate::fixture::{runner_config, Fixture};
 use crate::world::World;
 use projectors::rebuild::{reset, Location, Rebuild};
+use projectors::replay::Subject;
 use projectors::{all_projections, Runner, StoreFeed};
 use serde_json::json;
 use std::sync::Arc;
@@ -340,4 +341,45 @@ pub async fn a_reset_projection_applies_the_log_again_and_ends_equal(f: &Fixture
     let content = all_projections().into_iter().find(|p| p.name() == "content").unwrap();
     let replayed = reset::replay_parked(f.store.as_ref(), &f.read, content.as_ref()).await.unwrap();
     assert_eq!((replayed.applied, replayed.still_parked.len()), (0, 0));
+}
+
+/// A replay on a version built by engagement's bulk variant (forget an item, apply its events
+/// again) counts the item's views once: the variant forgets what it set aside too.
+pub async fn the_bulk_variant_forgets_the_views_it_set_aside(f: &Fixture) {
+    let w = World::new(f.store.clone());
+    w.blog_types().await;
+    let (a, b) = (
+        w.create("article", "fa", json!({"title": "A"})).await,
+        w.create("article", "fb", json!({"title": "B"})).await,
+    );
+    for i in 0..6 {
+        w.view("article", if i % 2 == 0 { a } else { b }, &format!("u{i}"), i).await;
+    }
+    let engagement = all_projections().into_iter().find(|p| p.name() == "engagement").unwrap();
+    let variant = engagement.bulk_build().unwrap();
+    let events = |item: Option<uuid::Uuid>| {
+        let (store, variant) = (f.store.clone(), variant.clone());
+        async move {
+            store
+                .read_all(0, 1000)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|e| variant.handles(&e.event_type))
+                .map(|e| projectors::Decoded::decode(e).unwrap())
+                .filter(|d| item.is_none_or(|item| variant.subjects(&d.event).contains(&Subject::Item(item))))
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut tx = f.read.begin().await.unwrap();
+    variant.apply(&mut tx, &events(None).await).await.unwrap();
+    variant.forget(&mut tx, &[Subject::Item(a)].into_iter().collect()).await.unwrap();
+    variant.apply(&mut tx, &events(Some(a)).await).await.unwrap();
+    engagement.complete_bulk_build(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let counters = dump::counters(&f.read).await;
+    let views = |item: uuid::Uuid| {
+        counters.as_array().unwrap().iter().find(|row| row["item"] == json!(item)).map(|row| row["views"].clone())
+    };
+    assert_eq!((views(a), views(b)), (Some(json!(3)), Some(json!(3))), "{counters}");
 }
