@@ -135,4 +135,5 @@ async fn each_role_runs_as_its_own_process_and_answers_health_readiness_and_metr
     for role in [&mut reads, &mut projector, &mut relay, &mut commands] {
         role.terminate();
     }
+    cluster.cleanup().await;
 }
