@@ -20,6 +20,17 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
+/// Whether the schema has a table (or virtual table) named `name`.
+pub async fn table_exists<'e, E>(executor: E, name: &str) -> Result<bool, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
+    sqlx::query_scalar("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = $1")
+        .bind(name)
+        .fetch_one(executor)
+        .await
+}
+
 /// SQLite's default limit on bound values per statement (`SQLITE_MAX_VARIABLE_NUMBER`).
 pub const MAX_VALUES: usize = 32_766;
 

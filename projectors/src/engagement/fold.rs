@@ -41,39 +41,13 @@ pub struct EngagementDelta {
 pub enum ViewCounts {
     /// Into the items' counters and the (user, item) rows.
     Counted,
-    /// Into [`EngagementDelta::staged_views`] only, for a rebuild's bulk completion, which merges
+    /// Into the (user, item) rows only: a rebuild's bulk completion sums the counters from them
+    /// (PostgreSQL).
+    Uncounted,
+    /// Into [`EngagementDelta::staged_views`] only (SQLite), for a rebuild's bulk completion, which merges
     /// them into the (user, item) rows in key order and then sums the counters from those rows.
     /// Views merge by min, max and sum, so the order they are merged in changes nothing.
     Staged,
-}
-
-impl EngagementDelta {
-    /// The staged views put back into the (user, item) rows, as a counted fold puts them (the
-    /// counters still without them): for a backend that applies views row by row in a rebuild
-    /// too.
-    pub fn with_staged_views_in_rows(mut self) -> Self {
-        for (key, staged) in std::mem::take(&mut self.staged_views) {
-            let row = self.users.entry(key).or_default();
-            row.first_viewed_at = earliest(row.first_viewed_at, staged.first_viewed_at);
-            row.last_viewed_at = latest(row.last_viewed_at, staged.last_viewed_at);
-            row.views += staged.views;
-        }
-        self
-    }
-}
-
-fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-fn latest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 pub fn fold(events: &[Decoded]) -> EngagementDelta {
@@ -90,6 +64,7 @@ pub fn fold_with(events: &[Decoded], views: ViewCounts) -> EngagementDelta {
                         delta.counters.entry(e.content_id.0).or_default().views += 1;
                         &mut delta.users
                     }
+                    ViewCounts::Uncounted => &mut delta.users,
                     ViewCounts::Staged => &mut delta.staged_views,
                 };
                 let row = rows.entry((e.user.to_string(), e.content_id.0)).or_default();
@@ -155,8 +130,8 @@ mod tests {
         }
     }
 
-    /// Staged views are the views a counted fold puts in the (user, item) rows, set aside; the
-    /// rest of the batch folds as it would.
+    /// Staged views are the views a counted fold puts in the (user, item) rows, set aside;
+    /// uncounted views go to the rows alone; the rest of the batch folds as it would.
     #[test]
     fn staged_views_are_the_counted_views_set_aside() {
         let events = [
@@ -181,8 +156,9 @@ mod tests {
         let views = |d: &EngagementDelta| d.counters.values().map(|c| c.views).sum::<i64>();
         assert_eq!((views(&counted), views(&staged)), (3, 0));
         assert_eq!(staged.counters[&Uuid::from_u128(1)].likes, 1);
-        let in_rows = staged.with_staged_views_in_rows();
-        assert_eq!(in_rows.users, counted.users, "put back, the rows are the counted fold's");
-        assert!(in_rows.staged_views.is_empty());
+        let uncounted = fold_with(&events, ViewCounts::Uncounted);
+        assert_eq!(uncounted.users, counted.users, "uncounted, the rows are the counted fold's");
+        assert!(uncounted.staged_views.is_empty());
+        assert_eq!(views(&uncounted), 0);
     }
 }

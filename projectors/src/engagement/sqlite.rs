@@ -2,7 +2,7 @@
 //! transaction.
 
 use super::fold::{CounterDelta, EngagementDelta, UserItemDelta};
-use crate::sqlite_rows::Insert;
+use crate::sqlite_rows::{table_exists, Insert};
 use crate::time::micros;
 use sqlx::{Sqlite, Transaction};
 use uuid::Uuid;
@@ -30,6 +30,8 @@ const USER_ITEMS: Insert<'static> = Insert {
 };
 
 /// Where a rebuild's bulk variant sets views aside: appended, no key, no index.
+const STAGED_TABLE: &str = "user_item_views_staged";
+
 const CREATE_STAGED: &str = "CREATE TABLE IF NOT EXISTS user_item_views_staged (user_id TEXT NOT NULL, \
      item_id BLOB NOT NULL, first_viewed_at INTEGER NOT NULL, last_viewed_at INTEGER NOT NULL, views INTEGER NOT NULL)";
 
@@ -82,12 +84,7 @@ pub async fn write(tx: &mut Transaction<'static, Sqlite>, delta: &EngagementDelt
 /// order, so each page of the table is written once instead of once per batch (the bench's
 /// views come user after user, so a batch of 5,000 touched 5,000 pages), then drops them.
 pub async fn merge_staged_views(tx: &mut Transaction<'static, Sqlite>) -> Result<(), sqlx::Error> {
-    let staged: bool = sqlx::query_scalar(
-        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'user_item_views_staged'",
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    if !staged {
+    if !table_exists(&mut **tx, STAGED_TABLE).await? {
         return Ok(());
     }
     sqlx::query(&format!(
@@ -104,12 +101,7 @@ pub async fn merge_staged_views(tx: &mut Transaction<'static, Sqlite>) -> Result
 
 /// Deletes the staged views of `items`, if any are staged.
 pub async fn forget_staged_views(tx: &mut Transaction<'static, Sqlite>, items: &[Uuid]) -> Result<(), sqlx::Error> {
-    let staged: bool = sqlx::query_scalar(
-        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'user_item_views_staged'",
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    if staged && !items.is_empty() {
+    if !items.is_empty() && table_exists(&mut **tx, STAGED_TABLE).await? {
         sqlx::query("DELETE FROM user_item_views_staged WHERE item_id IN (SELECT unhex(value) FROM json_each($1))")
             .bind(crate::sqlite_rows::uuid_list(items.iter().copied()))
             .execute(&mut **tx)

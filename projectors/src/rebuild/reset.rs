@@ -21,13 +21,7 @@ pub async fn reset(read: &ReadStore, projection: &dyn Projection) -> Result<(), 
                     .fetch_one(&mut **tx)
                     .await?
             }
-            ReadTx::Sqlite(tx) => {
-                sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master WHERE name = $1")
-                    .bind(*table)
-                    .fetch_one(&mut **tx)
-                    .await?
-                    > 0
-            }
+            ReadTx::Sqlite(tx) => crate::sqlite_rows::table_exists(&mut **tx, table).await?,
         };
         if exists {
             execute(&mut tx, &format!("DELETE FROM {table}"), name).await?;

@@ -76,12 +76,7 @@ async fn defer_indexes(next: &SqlitePool, names: &[&str]) -> Result<(), sqlx::Er
 /// What a caught-up next version needs before it is switched in: the indexes [`defer_indexes`]
 /// dropped, each built in its own transaction (a crash in between leaves the rest recorded).
 pub async fn finish(next: &SqlitePool) -> Result<(), sqlx::Error> {
-    let recorded: bool =
-        sqlx::query_scalar("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = $1")
-            .bind(DEFERRED)
-            .fetch_one(next)
-            .await?;
-    if !recorded {
+    if !crate::sqlite_rows::table_exists(next, DEFERRED).await? {
         return Ok(());
     }
     let deferred: Vec<(String, String)> =
