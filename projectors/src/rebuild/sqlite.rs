@@ -155,7 +155,7 @@ pub async fn switch(
     let file = path.display().to_string();
     sqlx::query("ATTACH DATABASE $1 AS next").bind(&file).execute(&mut conn).await?;
     let result = copy(&mut conn, projection, tables, position).await;
-    let _ = sqlx::query("DETACH DATABASE next").execute(&mut conn).await;
+    // Closing ends the attachment too.
     let _ = sqlx::Connection::close(conn).await;
     result
 }
