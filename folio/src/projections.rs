@@ -186,7 +186,7 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
         }
     }
     let _ = bars.clear();
-    if let Some(line) = priority.map(|process| describe_priority(&process)) {
+    if let Some(line) = priority.map(|(lowering, process)| describe_priority(&lowering, &process)) {
         let _ = writeln!(std::io::stdout().lock(), "{line}");
     }
     if let Some(error) = failed {
@@ -198,22 +198,28 @@ pub async fn rebuild(args: ProjectionsRebuildArgs) -> Result<(), CliError> {
 }
 
 /// Lowers the priority of this process and of the PostgreSQL backends it connects to from now
-/// on (see `infra::priority`); the outcome for this process, or `None` at normal priority.
-fn lower_priority(priority: RebuildPriority) -> Option<Result<usize, String>> {
+/// on (see `infra::priority`); the lowering and its outcome for this process, or `None` at
+/// normal priority.
+fn lower_priority(priority: RebuildPriority) -> Option<(infra::priority::Lowering, Result<usize, String>)> {
     match priority {
         RebuildPriority::Normal => None,
         RebuildPriority::Low => {
-            infra::priority::lower_backends(infra::priority::LOWEST);
-            Some(infra::priority::lower_this_process(infra::priority::LOWEST).map_err(|e| e.to_string()))
+            let lowering = infra::priority::Lowering::yielding_one_cpu();
+            infra::priority::lower_backends(lowering);
+            Some((lowering, infra::priority::lower_this_process(&lowering).map_err(|e| e.to_string())))
         }
     }
 }
 
 /// One line on what ran at low priority: this process, and how many PostgreSQL backends.
-fn describe_priority(process: &Result<usize, String>) -> String {
-    let nice = infra::priority::LOWEST;
+fn describe_priority(lowering: &infra::priority::Lowering, process: &Result<usize, String>) -> String {
+    let nice = lowering.nice;
+    let how = match lowering.cpu_count() {
+        Some(_) => format!("nice {nice}, one CPU left to the site"),
+        None => format!("nice {nice}; a single CPU, so none left to the site"),
+    };
     let mut line = match process {
-        Ok(_) => format!("ran at low CPU priority (nice {nice}): this process"),
+        Ok(_) => format!("ran at low CPU priority ({how}): this process"),
         Err(e) => format!("this process could not lower its CPU priority ({e})"),
     };
     let backends = infra::priority::backends();

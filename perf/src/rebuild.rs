@@ -181,15 +181,28 @@ fn tail(stderr: &[u8]) -> String {
     lines[lines.len().saturating_sub(10)..].join("\n")
 }
 
-/// The whole workload on one profile's seeded store: serve, idle reads, rebuild under reads.
+/// How the workload rebuilds.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Every projection at once in one process (`folio projections rebuild all`), or one after
+    /// another.
+    pub concurrent: bool,
+    /// `--priority` of the rebuild under reads.
+    pub priority: String,
+    /// When set, the `--priority` of a second rebuild once the server has stopped: the time of a
+    /// rebuild alone, at full speed when `normal`.
+    pub alone_priority: Option<String>,
+}
+
+/// The whole workload on one profile's seeded store: serve, idle reads, rebuild under reads,
+/// then (when the plan asks) rebuild alone.
 pub async fn run(
     folio: &Path,
     profile: &str,
     store: &[String],
     load: &ReadLoad,
     idle_seconds: u64,
-    concurrent: bool,
-    priority: &str,
+    plan: &Plan,
 ) -> Result<Value, Error> {
     let serve_args: Vec<String> = ["--query-cache-mb", "0"].iter().map(|s| (*s).to_owned()).collect();
     let server = Server::start(folio, store, &serve_args)?;
@@ -206,13 +219,43 @@ pub async fn run(
         let (client, load, stop) = (client.clone(), load.clone(), stop.clone());
         tokio::spawn(async move { paced_reads(&client, &load, stop, None).await })
     };
-    let rebuilt = rebuild_all(folio, store, concurrent, priority).await;
+    let rebuilt = rebuild_all(folio, store, plan.concurrent, &plan.priority).await;
     stop.store(true, Ordering::Relaxed);
     let during = reads.await?;
     let (rebuilt, total) = rebuilt?;
     let after = status(folio, store)?;
     server.stop()?;
-    let per_projection: serde_json::Map<String, Value> = rebuilt
+    let alone = match &plan.alone_priority {
+        Some(priority) => {
+            let (rebuilt, total) = rebuild_all(folio, store, plan.concurrent, priority).await?;
+            Some(json!({
+                "priority": priority,
+                "seconds": total,
+                "minutes": total / 60.0,
+                "events_per_second": head as f64 / total.max(1e-9),
+                "projections": per_projection(&rebuilt, head),
+            }))
+        }
+        None => None,
+    };
+    Ok(json!({
+        "profile": profile,
+        "events": head,
+        "concurrent": plan.concurrent,
+        "priority": plan.priority,
+        "seconds": total,
+        "minutes": total / 60.0,
+        "events_per_second": head as f64 / total.max(1e-9),
+        "projections": per_projection(&rebuilt, head),
+        "status_after": after.iter().map(|(n, p, h)| json!({"name": n, "position": p, "head": h})).collect::<Vec<_>>(),
+        "reads": {"url": load.url, "rate": load.rate, "connections": load.connections, "cache_mb": 0,
+                  "idle": idle.to_json(), "during_rebuild": during.to_json()},
+        "alone": alone,
+    }))
+}
+
+fn per_projection(rebuilt: &[Rebuilt], head: u64) -> serde_json::Map<String, Value> {
+    rebuilt
         .iter()
         .map(|r| {
             (
@@ -220,18 +263,5 @@ pub async fn run(
                 json!({"seconds": r.seconds, "events_per_second": head as f64 / r.seconds.max(1e-9), "output": r.output}),
             )
         })
-        .collect();
-    Ok(json!({
-        "profile": profile,
-        "events": head,
-        "concurrent": concurrent,
-        "priority": priority,
-        "seconds": total,
-        "minutes": total / 60.0,
-        "events_per_second": head as f64 / total.max(1e-9),
-        "projections": per_projection,
-        "status_after": after.iter().map(|(n, p, h)| json!({"name": n, "position": p, "head": h})).collect::<Vec<_>>(),
-        "reads": {"url": load.url, "rate": load.rate, "connections": load.connections, "cache_mb": 0,
-                  "idle": idle.to_json(), "during_rebuild": during.to_json()},
-    }))
+        .collect()
 }

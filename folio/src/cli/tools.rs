@@ -35,9 +35,10 @@ pub struct ProjectionsRebuildArgs {
     /// Events per rebuild transaction.
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch: u32,
-    /// CPU priority of the rebuild: `low` (nice 19) yields to the roles serving the site, for
-    /// this process and for its PostgreSQL backends when they run on this host and may be
-    /// reniced (root or the postgres user); `normal` competes with them.
+    /// CPU priority of the rebuild: `low` (nice 19, and one CPU left free) yields to the roles
+    /// serving the site, for this process and for its PostgreSQL backends when they run on this
+    /// host and may be lowered (root or the postgres user); `normal` competes with them, the
+    /// fastest when nothing is served.
     #[arg(long, value_enum, default_value_t = RebuildPriority::Low)]
     pub priority: RebuildPriority,
     #[command(flatten)]

@@ -35,10 +35,14 @@ struct Args {
     /// Rebuild the projections one after another instead of all at once.
     #[arg(long)]
     sequential: bool,
-    /// `folio projections rebuild --priority`: low (its default: nice 19, its PostgreSQL
-    /// backends too) or normal.
+    /// `--priority` of the rebuild under reads: low (`folio projections rebuild`'s default: nice
+    /// 19 and one CPU left to the site, its PostgreSQL backends too) or normal.
     #[arg(long, default_value = "low", value_parser = ["low", "normal"])]
     priority: String,
+    /// Then, with the server stopped, rebuild every projection again at this `--priority`, with
+    /// no reads: how long a rebuild takes alone.
+    #[arg(long, value_parser = ["low", "normal"])]
+    then_alone: Option<String>,
     #[arg(long)]
     json_out: Option<PathBuf>,
 }
@@ -62,8 +66,7 @@ async fn main() -> Result<(), Error> {
         &store.args(),
         &load,
         args.idle_seconds,
-        !args.sequential,
-        &args.priority,
+        &perf::rebuild::Plan { concurrent: !args.sequential, priority: args.priority, alone_priority: args.then_alone },
     )
     .await?;
     let text = serde_json::to_string_pretty(&result)?;

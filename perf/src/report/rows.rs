@@ -318,7 +318,7 @@ fn query(dir: &Path, rows: &mut Vec<Row>, raw: &mut serde_json::Map<String, Valu
 
 fn rebuilds(dir: &Path, rows: &mut Vec<Row>, raw: &mut serde_json::Map<String, Value>) {
     let rate_needed = FULL_EVENTS / (REBUILD_MINUTES * 60.0);
-    let catchup = "projection catch-up, all projections (rebuild)";
+    let catchup = "rebuild catch-up, all projections";
     let full = "full rebuild of all projections";
     let during = "list20 p95 during rebuild ÷ idle";
     for profile in PROFILES {
@@ -341,17 +341,25 @@ fn rebuilds(dir: &Path, rows: &mut Vec<Row>, raw: &mut serde_json::Map<String, V
             continue;
         };
         let events = v["events"].as_f64().unwrap_or(0.0);
-        let mut row = Row::new(catchup, profile, "/s");
-        row.folio = v["events_per_second"].as_f64();
+        let priority = |run: &Value| run["priority"].as_str().unwrap_or("low").to_owned();
+        // The time and rate targets are judged on the rebuild alone when the run has one (at
+        // full speed); the rebuild under reads is then a row of its own.
+        let alone = v.get("alone").filter(|a| a.is_object());
+        let (timed, label) = match alone {
+            Some(a) => (a, format!(" (alone, --priority {})", priority(a))),
+            None => (&v, format!(" (under reads, --priority {})", priority(&v))),
+        };
+        let mut row = Row::new(&format!("{catchup}{label}"), profile, "/s");
+        row.folio = timed["events_per_second"].as_f64();
         rows.push(if profile == "postgres" {
             row.target("≥ 50,000 events/s", |r| r.folio.unwrap_or(0.0) >= 50_000.0)
         } else {
             row
         });
-        let mut row = Row::new(full, profile, "min");
-        row.folio = v["minutes"].as_f64();
+        let mut row = Row::new(&format!("{full}{label}"), profile, "min");
+        row.folio = timed["minutes"].as_f64();
         let at_full = (events - FULL_EVENTS).abs() / FULL_EVENTS < 0.05;
-        let rate = v["events_per_second"].as_f64().unwrap_or(0.0);
+        let rate = timed["events_per_second"].as_f64().unwrap_or(0.0);
         rows.push(if at_full {
             row.target("≤ 10 min", |r| r.folio.unwrap_or(f64::INFINITY) <= REBUILD_MINUTES)
         } else {
@@ -362,13 +370,22 @@ fn rebuilds(dir: &Path, rows: &mut Vec<Row>, raw: &mut serde_json::Map<String, V
             );
             row.target(&text, |_| rate >= rate_needed)
         });
+        if alone.is_some() {
+            let mut row = Row::new(&format!("{full} (under reads, --priority {})", priority(&v)), profile, "min");
+            row.folio = v["minutes"].as_f64();
+            rows.push(row);
+        }
         let reads = &v["reads"];
         let (idle, busy) = (&reads["idle"], &reads["during_rebuild"]);
         let mut row = Row::new(during, profile, "×");
         row.folio = busy["p95_ms"].as_f64().zip(idle["p95_ms"].as_f64()).map(|(b, i)| b / i.max(1e-3));
         row.latency = latency(busy);
         row.errors = busy["errors"].as_u64().zip(idle["errors"].as_u64()).map(|(a, b)| a + b);
-        row.ceiling_name = format!("idle p95 {:.2} ms", idle["p95_ms"].as_f64().unwrap_or(0.0));
+        row.ceiling_name = format!(
+            "idle p95 {:.2} ms; rebuild at --priority {}",
+            idle["p95_ms"].as_f64().unwrap_or(0.0),
+            priority(&v)
+        );
         rows.push(row.target("≤ 2×, 0 errors", |r| r.folio.unwrap_or(f64::INFINITY) <= 2.0 && r.clean()));
         raw.insert(format!("rebuild-{profile}"), v);
     }
