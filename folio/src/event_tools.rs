@@ -19,8 +19,9 @@ const PAGE: usize = 5_000;
 
 fn bar(total: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(total);
-    let template =
-        format!("{{elapsed_precise}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {what}, {{per_sec}}, ETA {{eta}}");
+    let template = format!(
+        "{{elapsed_precise}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {what}, {{per_sec}}, ETA {{eta}} {{msg}}"
+    );
     if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style.progress_chars("=> "));
     }
@@ -143,29 +144,31 @@ pub async fn export(args: EventsExportArgs) -> Result<(), CliError> {
 }
 
 /// `folio events import <file>`: appends the file's events in order, in chunks (COPY on
-/// PostgreSQL); events already stored are skipped. The file is parsed on a thread of its own
-/// while the previous chunk is being written.
+/// PostgreSQL; into an empty PostgreSQL store, all in one transaction, `crate::import_chunks`);
+/// events already stored are skipped. The file is parsed on a thread of its own while the
+/// previous chunk is being written.
 pub async fn import(args: EventsImportArgs) -> Result<(), CliError> {
     let store = crate::store::open(&args.store).await?;
     let source = crate::ndjson_file::open(&args.file)?;
     let progress = bar(source.size, "bytes");
     let read = source.read.clone();
-    let (chunks, mut parsed) = tokio::sync::mpsc::channel::<Vec<RecordedEvent>>(2);
+    let (chunks, mut parsed) = tokio::sync::mpsc::channel::<Vec<ImportedEvent>>(2);
     let (path, batch) = (args.file.clone(), args.batch as usize);
     let parser = tokio::task::spawn_blocking(move || {
-        crate::ndjson_file::chunks(source, &path, batch, |chunk| chunks.blocking_send(chunk).is_ok())
+        crate::ndjson_file::chunks(source, &path, batch, |chunk| {
+            chunks.blocking_send(chunk.into_iter().map(ImportedEvent::from).collect()).is_ok()
+        })
     });
-    let (mut imported, mut skipped) = (0u64, 0u64);
-    while let Some(chunk) = parsed.recv().await {
-        let result = store.import(chunk.into_iter().map(ImportedEvent::from).collect()).await?;
-        (imported, skipped) = (imported + result.imported, skipped + result.skipped);
-        progress.set_position(read.load(std::sync::atomic::Ordering::Relaxed));
-    }
+    let imported = crate::import_chunks::import_chunks(store.as_ref(), &mut parsed, &progress, |bar, _| {
+        bar.set_position(read.load(std::sync::atomic::Ordering::Relaxed));
+    });
+    let crate::import_chunks::Imported { imported, skipped, in_one_transaction } = imported.await?;
     // A malformed line ends the file early: what came before it is imported (in order, and a
     // re-import skips it), and the error names the line.
     parser.await.map_err(|e| CliError::Input(format!("{}: {e}", args.file.display())))??;
     progress.finish_and_clear();
-    let _ = writeln!(std::io::stdout().lock(), "imported {imported} events ({skipped} already stored)");
+    let how = if in_one_transaction { " in one transaction into the empty store" } else { "" };
+    let _ = writeln!(std::io::stdout().lock(), "imported {imported} events ({skipped} already stored){how}");
     Ok(())
 }
 

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod docs;
 pub mod error;
 pub mod event_tools;
+pub mod import_chunks;
 pub mod keys;
 pub mod metrics;
 pub mod migrate;

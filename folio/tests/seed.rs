@@ -19,11 +19,13 @@ fn seed_args(store: &[&str]) -> SeedArgs {
     args
 }
 
-async fn seeds_once(args: SeedArgs) {
+/// `bulk`: whether the backend takes a seed into an empty store in one transaction.
+async fn seeds_once(args: SeedArgs, bulk: bool) {
     let expected: BTreeMap<String, u64> = PARAMS.counts().into_iter().map(|(t, n)| (t.to_owned(), n)).collect();
     let first = folio::seed::run::run(args.clone()).await.unwrap();
     assert_eq!(first.by_type, expected);
     assert_eq!((first.imported, first.skipped), (PARAMS.total(), 0));
+    assert_eq!(first.in_one_transaction, bulk, "{first:?}");
 
     let store = folio::store::open(&args.store).await.unwrap();
     let mut stored: BTreeMap<String, u64> = BTreeMap::new();
@@ -41,19 +43,20 @@ async fn seeds_once(args: SeedArgs) {
 
     let again = folio::seed::run::run(args).await.unwrap();
     assert_eq!((again.imported, again.skipped), (0, PARAMS.total()), "seeding again appends nothing");
+    assert!(!again.in_one_transaction, "a store that is not empty is seeded chunk by chunk");
     assert_eq!(store.head().await.unwrap(), PARAMS.total());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeding_sqlite_twice_writes_the_dataset_once() {
     let dir = tempfile::tempdir().unwrap();
-    seeds_once(seed_args(&["--data-dir", dir.path().to_str().unwrap()])).await;
+    seeds_once(seed_args(&["--data-dir", dir.path().to_str().unwrap()]), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeding_postgres_twice_writes_the_dataset_once() {
     let database = TestDatabase::create().await;
-    seeds_once(seed_args(&["--database-url", &database.url])).await;
+    seeds_once(seed_args(&["--database-url", &database.url]), true).await;
     database.drop_now().await;
 }
 

@@ -11,6 +11,6 @@ pub mod sqlite_open;
 pub mod testing;
 
 pub use event_store::{
-    AppendError, AppendRequest, AppendResult, AppendedEvent, EventStore, EventStream, GroupCommitConfig, ImportError,
-    ImportResult, ImportedEvent, StoreConfig, StoreError, Stretch, MAX_SCHEMA_VERSION,
+    AppendError, AppendRequest, AppendResult, AppendedEvent, BulkStep, EventStore, EventStream, GroupCommitConfig,
+    ImportError, ImportResult, ImportedEvent, StoreConfig, StoreError, Stretch, MAX_SCHEMA_VERSION,
 };

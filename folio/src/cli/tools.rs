@@ -169,7 +169,7 @@ pub struct EventsImportArgs {
     /// An NDJSON file written by `folio events export`, plain or zstd-compressed (recognised by
     /// its first bytes).
     pub file: PathBuf,
-    /// Events per import transaction.
+    /// Events per import transaction (per chunk, when the store is not empty or is SQLite).
     #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub batch: u32,
     #[command(flatten)]

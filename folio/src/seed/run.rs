@@ -1,9 +1,11 @@
 //! `folio seed`: streams a dataset's events into the event store through its import path, in
 //! chunks, with a progress bar (rate and ETA), and reports what it did.
 //!
-//! Generation runs on a blocking thread one chunk ahead of the import, so the two overlap. A
-//! chunk is one import (one transaction): seeding a store that already holds the dataset
-//! appends nothing, and a seed that stopped half-way resumes when run again.
+//! Generation runs on a blocking thread one chunk ahead of the import, so the two overlap. Into
+//! an empty PostgreSQL store the whole seed is one transaction, the log's indexes built at the
+//! end (`crate::import_chunks`); an interrupted one leaves the store empty. Otherwise a chunk is
+//! one import (one transaction): seeding a store that already holds the dataset appends
+//! nothing, and a seed that stopped half-way resumes when run again.
 
 use super::bench::{BenchEvents, BenchParams};
 use super::SeedError;
@@ -25,6 +27,8 @@ pub struct SeedReport {
     /// Events appended (the rest were already stored).
     pub imported: u64,
     pub skipped: u64,
+    /// Whether the whole seed was one transaction into an empty store (`crate::import_chunks`).
+    pub in_one_transaction: bool,
     pub elapsed: Duration,
 }
 
@@ -67,10 +71,11 @@ pub async fn run(args: SeedArgs) -> Result<SeedReport, CliError> {
     }
     let _ = writeln!(
         out,
-        "seeded {} events ({} appended, {} already stored) in {:.1} s: {:.0} events/s",
+        "seeded {} events ({} appended, {} already stored{}) in {:.1} s: {:.0} events/s",
         report.generated(),
         report.imported,
         report.skipped,
+        if report.in_one_transaction { "; one transaction into the empty store" } else { "" },
         report.elapsed.as_secs_f64(),
         report.rate()
     );
@@ -79,7 +84,7 @@ pub async fn run(args: SeedArgs) -> Result<SeedReport, CliError> {
 
 fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::new(total);
-    let template = "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} events, {per_sec}, ETA {eta}";
+    let template = "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} events, {per_sec}, ETA {eta} {msg}";
     if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
@@ -100,17 +105,13 @@ where
     let started = Instant::now();
     let (chunks, mut received) = mpsc::channel::<Vec<ImportedEvent>>(2);
     let generator = tokio::task::spawn_blocking(move || generate(events, batch.max(1), &chunks));
-    let (mut imported, mut skipped) = (0, 0);
-    while let Some(chunk) = received.recv().await {
-        let size = chunk.len() as u64;
-        let result = store.import(chunk).await?;
-        imported += result.imported;
-        skipped += result.skipped;
-        progress.inc(size);
-    }
+    let imported = crate::import_chunks::import_chunks(store.as_ref(), &mut received, &progress, |bar, events| {
+        bar.inc(events);
+    });
+    let crate::import_chunks::Imported { imported, skipped, in_one_transaction } = imported.await?;
     let by_type = generator.await.map_err(|_| SeedError::Generator)??;
     progress.finish_and_clear();
-    let report = SeedReport { by_type, imported, skipped, elapsed: started.elapsed() };
+    let report = SeedReport { by_type, imported, skipped, in_one_transaction, elapsed: started.elapsed() };
     if report.generated() != total {
         tracing::warn!(expected = total, generated = report.generated(), "the dataset's size differs from its count");
     }

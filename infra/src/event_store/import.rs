@@ -18,6 +18,12 @@
 //!    [`ImportError::SchemaVersionTooHigh`], as for an append.
 //! 4. **All or nothing.** Any refusal writes nothing of the batch.
 //! 5. **Subscribers wake** exactly as after an append.
+//!
+//! **Into an empty store** ([`crate::EventStore::import_into_empty`]), a backend may take a
+//! whole import of many chunks in ONE transaction, building the log's indexes once at the end
+//! instead of event by event. The rules above hold with the whole import as the batch: an id
+//! twice anywhere in it is [`ImportError::DuplicateInImport`], and any refusal writes nothing
+//! of it. Readers and writers of the log wait for its commit.
 
 use super::error::{StoreError, MAX_SCHEMA_VERSION};
 use super::row::truncate_to_micros;
@@ -105,13 +111,53 @@ pub enum ImportError {
     ConflictingContent { event_id: EventId },
     #[error("event {event_id}: version {version} of stream {stream} does not continue it (expected {expected})")]
     NonContiguousVersion { event_id: EventId, stream: StreamId, version: StreamVersion, expected: StreamVersion },
+    #[error("an event id appears more than once in the import: {detail}")]
+    DuplicateInImport { detail: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Where an import into an empty store is ([`crate::EventStore::import_into_empty`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkStep {
+    /// This many more events are written (not yet committed).
+    Copied(u64),
+    /// Every event is written; the log's indexes are being built, then the import commits.
+    BuildingIndexes,
 }
 
 impl From<sqlx::Error> for ImportError {
     fn from(error: sqlx::Error) -> Self {
         Self::Store(error.into())
+    }
+}
+
+/// Every stream's version so far in an import into an empty store (rule 3 from version 0).
+#[derive(Debug, Default)]
+pub(crate) struct StreamVersions(HashMap<StreamId, StreamVersion>);
+
+impl StreamVersions {
+    /// Checks that each event of `chunk` continues its stream, in order, and records it; on a
+    /// refusal the versions of the chunk's earlier events stay recorded (the import is over).
+    pub(crate) fn continue_with(&mut self, chunk: &[ImportedEvent]) -> Result<(), ImportError> {
+        for event in chunk {
+            let expected = self.0.get(&event.stream_id).map_or(1, |v| v + 1);
+            if event.stream_version != expected {
+                return Err(ImportError::NonContiguousVersion {
+                    event_id: event.event_id,
+                    stream: event.stream_id.clone(),
+                    version: event.stream_version,
+                    expected,
+                });
+            }
+            match self.0.get_mut(&event.stream_id) {
+                Some(version) => *version = expected,
+                None => {
+                    self.0.insert(event.stream_id.clone(), expected);
+                }
+            }
+        }
+        Ok(())
     }
 }
 

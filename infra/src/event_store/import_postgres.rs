@@ -10,7 +10,7 @@
 //! Appends wait for the head while a chunk is written (a fraction of a second per 50,000 events).
 //!
 //! The planned path, one transaction per batch:
-//! 1. `COPY` the batch (text format) into a temporary staging table that is dropped at commit;
+//! 1. `COPY` the batch (binary format, [`super::copy_binary`]) into a temporary staging table that is dropped at commit;
 //!    nothing is locked yet, so appends go on meanwhile.
 //! 2. Take `folio_log_head`'s row lock (`SELECT ... FOR UPDATE`), exactly the lock every append
 //!    commits under, so commit order stays position order.
@@ -21,15 +21,15 @@
 //!
 //! An optimistic append racing with an import finds the head moved and retries under the lock.
 
+use super::copy_binary;
 use super::error::StoreError;
 use super::import::{first_of_streams, fresh_streams, plan_import, ImportError, ImportResult, ImportedEvent};
 use super::postgres::{COMMIT_CHANNEL, SELECT_EVENTS};
-use super::row::{to_i64, truncate_to_micros, EventRow};
+use super::row::{to_i64, EventRow};
 use events::{EventId, Position, RecordedEvent, StreamId, StreamVersion};
 use sqlx::postgres::PgPool;
 use sqlx::{Connection, PgConnection};
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 /// COPY data is sent in pieces of about this many bytes.
 const COPY_CHUNK_BYTES: usize = 1 << 20;
@@ -40,10 +40,10 @@ const CREATE_STAGING: &str = "CREATE TEMPORARY TABLE folio_import_staging ( \
      recorded_at timestamptz NOT NULL) ON COMMIT DROP";
 
 const COPY_EVENTS: &str = "COPY folio_events (position, event_id, stream_id, stream_version, event_type, \
-     schema_version, data, metadata, recorded_at) FROM STDIN";
+     schema_version, data, metadata, recorded_at) FROM STDIN WITH (FORMAT binary)";
 
 const COPY_STAGING: &str = "COPY folio_import_staging (ord, event_id, stream_id, stream_version, event_type, \
-     schema_version, data, metadata, recorded_at) FROM STDIN";
+     schema_version, data, metadata, recorded_at) FROM STDIN WITH (FORMAT binary)";
 
 /// Imports `batch` in one transaction on a connection of `pool`.
 pub(crate) async fn import(pool: &PgPool, batch: Vec<ImportedEvent>) -> Result<ImportResult, ImportError> {
@@ -109,8 +109,7 @@ async fn direct(
         return Ok(None);
     }
     let copied = copy_rows(&mut tx, COPY_EVENTS, batch, |out, ord, event| {
-        let _ = write!(out, "{}\t", head + 1 + ord as u64);
-        write_event(out, event);
+        copy_binary::push_event(out, head + 1 + ord as u64, event);
     });
     match copied.await {
         Ok(()) => {}
@@ -162,69 +161,31 @@ async fn insert_staged(conn: &mut PgConnection, head: Position, count: u64) -> R
 }
 
 async fn copy_into_staging(conn: &mut PgConnection, batch: &[ImportedEvent]) -> Result<(), ImportError> {
-    copy_rows(conn, COPY_STAGING, batch, |out, ord, event| {
-        let _ = write!(out, "{ord}\t");
-        write_event(out, event);
-    })
-    .await
+    copy_rows(conn, COPY_STAGING, batch, |out, ord, event| copy_binary::push_event(out, ord as u64, event)).await
 }
 
-/// Streams `batch` into `statement` (a `COPY ... FROM STDIN` in text format), `row` writing each
-/// line, in pieces of about [`COPY_CHUNK_BYTES`].
+/// Streams `batch` into `statement` (a `COPY ... FROM STDIN WITH (FORMAT binary)`), `row`
+/// writing each tuple, in pieces of about [`COPY_CHUNK_BYTES`].
 async fn copy_rows(
     conn: &mut PgConnection,
     statement: &str,
     batch: &[ImportedEvent],
-    mut row: impl FnMut(&mut String, usize, &ImportedEvent),
+    mut row: impl FnMut(&mut Vec<u8>, usize, &ImportedEvent),
 ) -> Result<(), ImportError> {
     let mut copy = conn.copy_in_raw(statement).await?;
-    let mut buffer = String::with_capacity(COPY_CHUNK_BYTES + 4096);
+    let mut buffer = Vec::with_capacity(COPY_CHUNK_BYTES + 4096);
+    buffer.extend_from_slice(copy_binary::HEADER);
     for (ord, event) in batch.iter().enumerate() {
         row(&mut buffer, ord, event);
         if buffer.len() >= COPY_CHUNK_BYTES {
-            copy.send(buffer.as_bytes()).await?;
+            copy.send(buffer.as_slice()).await?;
             buffer.clear();
         }
     }
-    if !buffer.is_empty() {
-        copy.send(buffer.as_bytes()).await?;
-    }
+    buffer.extend_from_slice(copy_binary::TRAILER);
+    copy.send(buffer.as_slice()).await?;
     copy.finish().await?;
     Ok(())
-}
-
-/// An event's columns in COPY's text format (event_id to recorded_at, tab-separated, special
-/// characters escaped), then the newline.
-fn write_event(out: &mut String, event: &ImportedEvent) {
-    let at = truncate_to_micros(event.recorded_at).format("%Y-%m-%d %H:%M:%S%.6f+00");
-    let _ = writeln!(
-        out,
-        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{at}",
-        event.event_id,
-        escaped(event.stream_id.as_str()),
-        event.stream_version,
-        escaped(&event.event_type),
-        event.schema_version,
-        escaped(&event.data.to_string()),
-        escaped(&serde_json::to_string(&event.metadata).unwrap_or_else(|_| "{}".into())),
-    );
-}
-/// Escapes COPY text format's special characters (backslash, tab, newline, carriage return).
-fn escaped(value: &str) -> std::borrow::Cow<'_, str> {
-    if !value.contains(['\\', '\t', '\n', '\r']) {
-        return value.into();
-    }
-    let mut out = String::with_capacity(value.len() + 8);
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            other => out.push(other),
-        }
-    }
-    out.into()
 }
 
 /// The stored events whose ids are in staging.
@@ -257,16 +218,4 @@ async fn stored_versions(
         .into_iter()
         .filter_map(|(stream, version)| Some((StreamId::parse(stream).ok()?, u64::try_from(version).ok()?)))
         .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escaped;
-
-    #[test]
-    fn copy_text_escapes_only_its_special_characters() {
-        assert_eq!(escaped(r#"{"a":"x\"y"}"#), r#"{"a":"x\\"y"}"#);
-        assert_eq!(escaped("a\tb\nc\rd"), "a\\tb\\nc\\rd");
-        assert_eq!(escaped("plain ü"), "plain ü");
-    }
 }

@@ -24,9 +24,11 @@
 //!    that does not exist is at version 0.
 
 mod config;
+mod copy_binary;
 mod error;
 mod group_commit;
 pub mod import;
+mod import_bulk_postgres;
 mod import_postgres;
 mod import_sqlite;
 mod plan;
@@ -45,7 +47,7 @@ pub(crate) fn category_range(category: &Category, after: Option<&StreamId>) -> (
 
 pub use config::{GroupCommitConfig, StoreConfig};
 pub use error::{AppendError, StoreError, MAX_SCHEMA_VERSION};
-pub use import::{ImportError, ImportResult, ImportedEvent};
+pub use import::{BulkStep, ImportError, ImportResult, ImportedEvent};
 pub use plan::{AppendRequest, AppendResult, AppendedEvent};
 
 use async_trait::async_trait;
@@ -90,6 +92,17 @@ pub trait EventStore: Send + Sync + 'static {
     /// re-import appends nothing); an id stored with other content, an id twice in the batch, or
     /// a version that does not continue its stream refuses the whole batch. See [`import`].
     async fn import(&self, events: Vec<ImportedEvent>) -> Result<ImportResult, ImportError>;
+
+    /// Imports every chunk `chunks` yields, until it closes, into an EMPTY store in ONE
+    /// transaction, the log's indexes built once at the end ([`import`], "Into an empty
+    /// store"). Returns `Ok(None)` having received nothing when the store is not empty or the
+    /// backend imports chunk by chunk only: the caller then imports each chunk with
+    /// [`Self::import`]. `progress` hears of each chunk written and of the final step.
+    async fn import_into_empty(
+        &self,
+        chunks: &mut tokio::sync::mpsc::Receiver<Vec<ImportedEvent>>,
+        progress: &(dyn Fn(BulkStep) + Send + Sync),
+    ) -> Result<Option<ImportResult>, ImportError>;
 
     /// Up to `limit` events of `stream` with `stream_version >= from_version`, in version order.
     async fn read_stream(

@@ -9,7 +9,7 @@
 use super::config::StoreConfig;
 use super::error::{AppendError, StoreError};
 use super::group_commit::{BatchWriter, GroupCommitter};
-use super::import::{ImportError, ImportResult, ImportedEvent};
+use super::import::{BulkStep, ImportError, ImportResult, ImportedEvent};
 use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, GroupOutcome, StoreSnapshot};
 use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
@@ -92,6 +92,17 @@ impl EventStore for SqliteEventStore {
 
     async fn import(&self, events: Vec<ImportedEvent>) -> Result<ImportResult, ImportError> {
         super::import_sqlite::import(&self.inner.options, &self.inner.head_signal, events).await
+    }
+
+    /// SQLite imports chunk by chunk only: its unique constraints are part of `folio_events`'s
+    /// definition (indexes that cannot be dropped), so building them once at the end would mean
+    /// a second table and a copy of the whole log into it.
+    async fn import_into_empty(
+        &self,
+        _chunks: &mut tokio::sync::mpsc::Receiver<Vec<ImportedEvent>>,
+        _progress: &(dyn Fn(BulkStep) + Send + Sync),
+    ) -> Result<Option<ImportResult>, ImportError> {
+        Ok(None)
     }
 
     async fn read_stream(

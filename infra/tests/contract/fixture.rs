@@ -67,6 +67,32 @@ impl Fixture {
         }
     }
 
+    /// How the event log's indexes are defined, sorted: to show they are all back after an
+    /// import that dropped them.
+    pub async fn index_definitions(&self) -> Vec<String> {
+        let mut definitions: Vec<String> = match &self.kind {
+            Kind::Sqlite { path, .. } => {
+                let url = format!("sqlite://{}", path.display());
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                let sql = "SELECT coalesce(sql, name) FROM sqlite_master WHERE tbl_name = 'folio_events'";
+                let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+                pool.close().await;
+                rows
+            }
+            Kind::Postgres { database } => {
+                let pool = PgPoolOptions::new().max_connections(1).connect(&database.url).await.unwrap();
+                let sql = "SELECT i.indexdef || coalesce(' ' || c.contype::text, '') FROM pg_indexes i \
+                           LEFT JOIN pg_constraint c ON c.conname = i.indexname \
+                           WHERE i.tablename = 'folio_events'";
+                let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+                pool.close().await;
+                rows
+            }
+        };
+        definitions.sort();
+        definitions
+    }
+
     pub async fn cleanup(self) {
         drop(self.store);
         if let Kind::Postgres { database } = self.kind {

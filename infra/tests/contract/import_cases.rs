@@ -4,8 +4,10 @@ use crate::cases::{next, stream};
 use crate::fixture::Fixture;
 use chrono::{DateTime, Utc};
 use events::{EventId, ExpectedVersion, Metadata, NewEvent, RecordedEvent};
-use infra::{ImportError, ImportedEvent};
+use infra::{BulkStep, ImportError, ImportedEvent};
 use serde_json::json;
+use std::sync::Mutex;
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 fn at(second: i64) -> DateTime<Utc> {
@@ -119,5 +121,156 @@ pub async fn a_subscriber_sees_imported_events(fixture: &Fixture) {
     for (position, event) in (2..).zip(expected) {
         let seen = next(&mut subscription).await;
         assert_eq!((seen.position, seen.event_id), (position, event.event_id));
+    }
+}
+
+/// A channel holding `chunks`, closed: what a producer that has sent them all leaves.
+fn sent(chunks: &[Vec<ImportedEvent>]) -> mpsc::Receiver<Vec<ImportedEvent>> {
+    let (sender, receiver) = mpsc::channel(chunks.len().max(1));
+    for chunk in chunks {
+        sender.try_send(chunk.clone()).unwrap();
+    }
+    receiver
+}
+
+/// Three chunks over three streams, interleaved: 90 events.
+fn three_chunks() -> Vec<Vec<ImportedEvent>> {
+    let mut versions = [0u64; 3];
+    (0..3)
+        .map(|chunk| {
+            (0..30)
+                .map(|i| {
+                    let s = (chunk * 30 + i) % 3;
+                    versions[s] += 1;
+                    imported(&format!("bulk-{s}"), versions[s], (chunk * 30 + i) as i64)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// What `import_into_empty` reported to its progress callback.
+#[derive(Default)]
+struct Heard(Mutex<Vec<BulkStep>>);
+
+impl Heard {
+    fn hear(&self, step: BulkStep) {
+        self.0.lock().unwrap().push(step);
+    }
+}
+
+/// Into an empty store the whole import is one transaction where the backend can (PostgreSQL)
+/// and the store ends as chunk by chunk would leave it, indexes included; a backend that
+/// cannot (SQLite) receives nothing and the caller imports chunk by chunk. Into a store that
+/// is not empty every backend declines, receiving nothing.
+pub async fn an_import_into_an_empty_store_ends_as_chunk_by_chunk_would(fixture: &Fixture) {
+    let indexes = fixture.index_definitions().await;
+    let chunks = three_chunks();
+    let expected: Vec<ImportedEvent> = chunks.concat();
+    let mut subscription = fixture.store.subscribe_all(0);
+    let mut receiver = sent(&chunks);
+    let heard = Heard::default();
+    match fixture.store.import_into_empty(&mut receiver, &|step| heard.hear(step)).await.unwrap() {
+        Some(result) => {
+            assert_eq!((result.imported, result.skipped, result.head), (90, 0, 90));
+            let steps = heard.0.lock().unwrap().clone();
+            assert_eq!(steps.iter().filter(|s| matches!(s, BulkStep::Copied(30))).count(), 3, "{steps:?}");
+            assert_eq!(steps.last(), Some(&BulkStep::BuildingIndexes), "{steps:?}");
+        }
+        None => {
+            assert!(heard.0.lock().unwrap().is_empty());
+            let mut left = 0;
+            while let Ok(chunk) = receiver.try_recv() {
+                left += 1;
+                fixture.store.import(chunk).await.unwrap();
+            }
+            assert_eq!(left, 3, "a backend that declines receives nothing");
+        }
+    }
+    let stored = fixture.store.read_all(0, 1000).await.unwrap();
+    assert_eq!(stored.iter().map(|e| e.position).collect::<Vec<_>>(), (1..=90).collect::<Vec<_>>());
+    assert_eq!(as_imported(&stored), expected, "ids, streams, versions, data, metadata and times, in order");
+    for position in 1..=90 {
+        assert_eq!(next(&mut subscription).await.position, position, "subscribers wake");
+    }
+    assert_eq!(fixture.index_definitions().await, indexes, "every index and unique constraint is back");
+    assert_eq!(fixture.store.read_stream(&stream("bulk-1"), 1, 100).await.unwrap().len(), 30);
+
+    // The constraints hold again: a taken version is refused, the stream continues.
+    let s = stream("bulk-2");
+    let stale = fixture.store.append(s.clone(), ExpectedVersion::Exact(29), vec![appended()]).await;
+    assert!(stale.is_err(), "{stale:?}");
+    let after = fixture.store.append(s, ExpectedVersion::Exact(30), vec![appended()]).await.unwrap();
+    assert_eq!((after.stream_version(), after.position()), (31, 91));
+
+    // Not empty any more: declined, nothing received; chunk by chunk skips what is stored.
+    let mut again = sent(&chunks);
+    assert_eq!(fixture.store.import_into_empty(&mut again, &|_| {}).await.unwrap(), None);
+    let mut skipped = 0;
+    while let Ok(chunk) = again.try_recv() {
+        skipped += fixture.store.import(chunk).await.unwrap().skipped;
+    }
+    assert_eq!(skipped, 90);
+}
+
+/// Each refusal of an import into an empty store writes nothing and leaves the store empty with
+/// its indexes, so that a correct import then succeeds in one transaction.
+pub async fn a_refused_import_into_an_empty_store_leaves_it_empty_with_its_indexes(fixture: &Fixture) {
+    let indexes = fixture.index_definitions().await;
+    let good = three_chunks();
+    let twice_across_chunks = {
+        let mut chunks = good.clone();
+        chunks[2][5].event_id = chunks[0][7].event_id;
+        chunks
+    };
+    let gap_in_the_second_chunk = {
+        let mut chunks = good.clone();
+        chunks[1][4].stream_version += 1;
+        chunks
+    };
+    let not_from_version_one = {
+        let mut chunks = good.clone();
+        chunks[0][0].stream_version = 2;
+        chunks
+    };
+    let twice_in_one_chunk = {
+        let mut chunks = good.clone();
+        chunks[1][3].event_id = chunks[1][2].event_id;
+        chunks
+    };
+    let schema_too_high = {
+        let mut chunks = good.clone();
+        chunks[2][29].schema_version = infra::MAX_SCHEMA_VERSION + 1;
+        chunks
+    };
+    for (name, chunks) in [
+        ("an id twice across chunks", twice_across_chunks),
+        ("a gap in the second chunk", gap_in_the_second_chunk),
+        ("a stream not from version 1", not_from_version_one),
+        ("an id twice in one chunk", twice_in_one_chunk),
+        ("a schema version too high", schema_too_high),
+    ] {
+        let outcome = fixture.store.import_into_empty(&mut sent(&chunks), &|_| {}).await;
+        match (name, &outcome) {
+            // A backend that imports chunk by chunk only declines every import alike.
+            (_, Ok(None)) => {}
+            ("an id twice across chunks", Err(ImportError::DuplicateInImport { detail })) => {
+                assert!(detail.contains(&chunks[0][7].event_id.0.to_string()), "the id is named: {detail}");
+            }
+            ("a gap in the second chunk", Err(ImportError::NonContiguousVersion { version, expected, .. }))
+                if *version == expected + 1 => {}
+            ("a stream not from version 1", Err(ImportError::NonContiguousVersion { version: 2, expected: 1, .. })) => {
+            }
+            ("an id twice in one chunk", Err(ImportError::DuplicateInBatch { .. })) => {}
+            ("a schema version too high", Err(ImportError::SchemaVersionTooHigh { .. })) => {}
+            _ => panic!("{name}: {outcome:?}"),
+        }
+        assert_eq!(fixture.store.head().await.unwrap(), 0, "{name}: nothing is written");
+        assert!(fixture.store.read_all(0, 10).await.unwrap().is_empty(), "{name}");
+        assert_eq!(fixture.index_definitions().await, indexes, "{name}: the indexes are back");
+    }
+    let mut receiver = sent(&good);
+    if let Some(result) = fixture.store.import_into_empty(&mut receiver, &|_| {}).await.unwrap() {
+        assert_eq!(result.head, 90, "the store is still empty, and the bulk path still works");
     }
 }

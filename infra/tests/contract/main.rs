@@ -60,5 +60,7 @@ contract_for_every_backend!(
     a_non_contiguous_stream_version_is_refused_and_nothing_is_written,
     an_imported_schema_version_no_store_keeps_is_refused,
     a_subscriber_sees_imported_events,
+    an_import_into_an_empty_store_ends_as_chunk_by_chunk_would,
+    a_refused_import_into_an_empty_store_leaves_it_empty_with_its_indexes,
     many_appenders_in_several_writers_get_exactly_what_the_log_holds,
 );

@@ -170,7 +170,14 @@ fn imports(dir: &Path, rows: &mut Vec<Row>, raw: &mut serde_json::Map<String, Va
         row.folio = events.zip(seconds).map(|(e, s)| e / s.max(1e-9));
         let ceiling = read(dir, &format!("import-ceiling-{profile}.json"));
         if profile == "postgres" {
-            row = row.ceiling("PostgreSQL alone: INSERT … SELECT of the same events, same indexes", ceiling.as_ref());
+            // Folio imports into an empty store (the bench's) the bulk way; the ceiling is
+            // PostgreSQL doing the same (the row-by-row figure is in the raw JSON, `rowwise`).
+            let name = if ceiling.as_ref().is_some_and(|c| c.get("rowwise").is_some()) {
+                "PostgreSQL alone: INSERT … SELECT of the same events into the bare table, then its indexes built"
+            } else {
+                "PostgreSQL alone: INSERT … SELECT of the same events, same indexes"
+            };
+            row = row.ceiling(name, ceiling.as_ref());
         }
         let row = if target.is_empty() { row } else { row.target(target, |r| r.folio.unwrap_or(0.0) >= 200_000.0) };
         rows.push(row);
