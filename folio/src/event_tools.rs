@@ -10,7 +10,7 @@ use crate::error::CliError;
 use events::{Position, RecordedEvent, StreamId};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use infra::{EventStore, ImportedEvent};
+use infra::{EventStore, ImportFeed, ImportedEvent};
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 
@@ -152,20 +152,26 @@ pub async fn import(args: EventsImportArgs) -> Result<(), CliError> {
     let source = crate::ndjson_file::open(&args.file)?;
     let progress = bar(source.size, "bytes");
     let read = source.read.clone();
-    let (chunks, mut parsed) = tokio::sync::mpsc::channel::<Vec<ImportedEvent>>(2);
+    let (chunks, mut parsed) = tokio::sync::mpsc::channel::<ImportFeed>(2);
     let (path, batch) = (args.file.clone(), args.batch as usize);
     let parser = tokio::task::spawn_blocking(move || {
         crate::ndjson_file::chunks(source, &path, batch, |chunk| {
-            chunks.blocking_send(chunk.into_iter().map(ImportedEvent::from).collect()).is_ok()
-        })
+            chunks.blocking_send(ImportFeed::Chunk(chunk.into_iter().map(ImportedEvent::from).collect())).is_ok()
+        })?;
+        // Only a file read to its end is a whole import.
+        let _ = chunks.blocking_send(ImportFeed::End);
+        Ok::<_, CliError>(())
     });
     let imported = crate::import_chunks::import_chunks(store.as_ref(), &mut parsed, &progress, |bar, _| {
         bar.set_position(read.load(std::sync::atomic::Ordering::Relaxed));
     });
-    let crate::import_chunks::Imported { imported, skipped, in_one_transaction } = imported.await?;
-    // A malformed line ends the file early: what came before it is imported (in order, and a
-    // re-import skips it), and the error names the line.
+    let imported = imported.await;
+    drop(parsed);
+    // A malformed line ends the file early and the error names the line. Chunk by chunk, what
+    // came before it is imported (in order, and a re-import skips it); into an empty PostgreSQL
+    // store, in one transaction, nothing is.
     parser.await.map_err(|e| CliError::Input(format!("{}: {e}", args.file.display())))??;
+    let crate::import_chunks::Imported { imported, skipped, in_one_transaction } = imported?;
     progress.finish_and_clear();
     let how = if in_one_transaction { " in one transaction into the empty store" } else { "" };
     let _ = writeln!(std::io::stdout().lock(), "imported {imported} events ({skipped} already stored){how}");

@@ -216,7 +216,7 @@ fn describe_priority(lowering: &infra::priority::Lowering, process: &Result<usiz
     let nice = lowering.nice;
     let how = match lowering.cpu_count() {
         Some(_) => format!("nice {nice}, one CPU left to the site"),
-        None => format!("nice {nice}; a single CPU, so none left to the site"),
+        None => format!("nice {nice}; no CPU set aside for the site: a single CPU, or its CPUs unknown"),
     };
     let mut line = match process {
         Ok(_) => format!("ran at low CPU priority ({how}): this process"),

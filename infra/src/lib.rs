@@ -12,5 +12,5 @@ pub mod testing;
 
 pub use event_store::{
     AppendError, AppendRequest, AppendResult, AppendedEvent, BulkStep, EventStore, EventStream, GroupCommitConfig,
-    ImportError, ImportResult, ImportedEvent, StoreConfig, StoreError, Stretch, MAX_SCHEMA_VERSION,
+    ImportError, ImportFeed, ImportResult, ImportedEvent, StoreConfig, StoreError, Stretch, MAX_SCHEMA_VERSION,
 };

@@ -15,7 +15,8 @@
 //!   here), another PID namespace or missing permission (lowering another user's process needs
 //!   root or the same user) leaves the backend as it is; [`backends`] counts both outcomes and
 //!   keeps the first reason.
-//! - Nothing here ever raises a priority or widens a CPU set.
+//! - Nothing here ever raises a priority or widens a CPU set: a thread's CPUs become those it
+//!   had that the lowering allows ([`both`]), and stay as they were if none is.
 //!
 //! Why a CPU is left free, and not only the nice value: the kernel shares the CPU between
 //! scheduling groups (autogroups, one per session; cgroups) before it looks at nice, and
@@ -79,13 +80,17 @@ pub struct BackendsLowered {
     pub first_reason: Option<String>,
 }
 
-/// Applies `lowering` to every thread of this process. Returns how many threads it changed.
+/// Applies `lowering` to every thread of this process. Returns how many threads it changed (a
+/// thread that has ended meanwhile is passed over).
 pub fn lower_this_process(lowering: &Lowering) -> std::io::Result<usize> {
     let mut changed = 0;
     for entry in std::fs::read_dir("/proc/self/task")? {
         let Some(tid) = entry?.file_name().to_str().and_then(|t| t.parse::<u32>().ok()) else { continue };
-        lower(tid, lowering)?;
-        changed += 1;
+        match lower(tid, lowering) {
+            Ok(()) => changed += 1,
+            Err(error) if error.raw_os_error() == Some(rustix::io::Errno::SRCH.raw_os_error()) => {}
+            Err(error) => return Err(error),
+        }
     }
     Ok(changed)
 }
@@ -154,21 +159,33 @@ pub fn is_backend_title(title: &str, database: &str, port: Option<i32>) -> bool 
     }
 }
 
-/// Applies a lowering to one thread (a tid) or process (a pid, whose main thread it is).
+/// Applies a lowering to one thread (a tid) or process (a pid, whose main thread it is). Its
+/// CPUs become those of the lowering it already had: a set is only ever narrowed, and left as
+/// it is when the two have no CPU in common.
 fn lower(tid: u32, lowering: &Lowering) -> std::io::Result<()> {
     let pid = i32::try_from(tid).ok().and_then(rustix::process::Pid::from_raw);
     let Some(pid) = pid else { return Err(std::io::ErrorKind::InvalidInput.into()) };
     rustix::process::setpriority_process(Some(pid), lowering.nice).map_err(std::io::Error::from)?;
     if let Some(cpus) = &lowering.cpus {
-        rustix::thread::sched_setaffinity(Some(pid), cpus)?;
+        let narrowed = both(cpus, &rustix::thread::sched_getaffinity(Some(pid))?);
+        if narrowed.count() > 0 {
+            rustix::thread::sched_setaffinity(Some(pid), &narrowed)?;
+        }
     }
     Ok(())
+}
+
+/// The CPUs in both sets.
+pub fn both(a: &CpuSet, b: &CpuSet) -> CpuSet {
+    let mut common = CpuSet::new();
+    (0..CpuSet::MAX_CPU).filter(|&cpu| a.is_set(cpu) && b.is_set(cpu)).for_each(|cpu| common.set(cpu));
+    common
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests fail loudly by design
 mod tests {
-    use super::{all_but_the_first, is_backend_title, lower_this_process, Lowering, LOWEST};
+    use super::{all_but_the_first, both, is_backend_title, lower_this_process, Lowering, LOWEST};
     use rustix::thread::CpuSet;
 
     /// The nice value of a process, from `/proc/<pid>/stat` (field 19, after the parenthesised name).
@@ -267,6 +284,8 @@ mod tests {
         assert_eq!(all_but_the_first(&set(&[2, 5, 7])), Some(set(&[5, 7])), "the first allowed, not CPU 0");
         assert_eq!(all_but_the_first(&set(&[3])), None, "one CPU: nothing to leave");
         assert_eq!(all_but_the_first(&set(&[])), None);
+        assert_eq!(both(&set(&[1, 2, 3]), &set(&[0, 2, 3, 5])), set(&[2, 3]));
+        assert_eq!(both(&set(&[1]), &set(&[0])).count(), 0, "nothing in common: the caller leaves the set");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::SeedError;
 use crate::cli::{SeedArgs, SeedDataset};
 use crate::error::CliError;
 use indicatif::{ProgressBar, ProgressStyle};
-use infra::{EventStore, ImportedEvent};
+use infra::{EventStore, ImportFeed, ImportedEvent};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
@@ -103,13 +103,16 @@ where
     I: Iterator<Item = Result<ImportedEvent, SeedError>> + Send + 'static,
 {
     let started = Instant::now();
-    let (chunks, mut received) = mpsc::channel::<Vec<ImportedEvent>>(2);
+    let (chunks, mut received) = mpsc::channel::<ImportFeed>(2);
     let generator = tokio::task::spawn_blocking(move || generate(events, batch.max(1), &chunks));
     let imported = crate::import_chunks::import_chunks(store.as_ref(), &mut received, &progress, |bar, events| {
         bar.inc(events);
     });
-    let crate::import_chunks::Imported { imported, skipped, in_one_transaction } = imported.await?;
+    let imported = imported.await;
+    // The generator's error first: an import cut short by it says only that its source stopped.
+    drop(received);
     let by_type = generator.await.map_err(|_| SeedError::Generator)??;
+    let crate::import_chunks::Imported { imported, skipped, in_one_transaction } = imported?;
     progress.finish_and_clear();
     let report = SeedReport { by_type, imported, skipped, in_one_transaction, elapsed: started.elapsed() };
     if report.generated() != total {
@@ -118,12 +121,9 @@ where
     Ok(report)
 }
 
-/// Sends `events` in chunks of `batch`; returns the counts by type. Stops when the receiver is gone.
-fn generate<I>(
-    events: I,
-    batch: usize,
-    chunks: &mpsc::Sender<Vec<ImportedEvent>>,
-) -> Result<BTreeMap<String, u64>, SeedError>
+/// Sends `events` in chunks of `batch`, then `ImportFeed::End`; returns the counts by type.
+/// Stops when the receiver is gone.
+fn generate<I>(events: I, batch: usize, chunks: &mpsc::Sender<ImportFeed>) -> Result<BTreeMap<String, u64>, SeedError>
 where
     I: Iterator<Item = Result<ImportedEvent, SeedError>>,
 {
@@ -139,12 +139,17 @@ where
         }
         chunk.push(event);
         if chunk.len() == batch
-            && chunks.blocking_send(std::mem::replace(&mut chunk, Vec::with_capacity(batch))).is_err()
+            && chunks
+                .blocking_send(ImportFeed::Chunk(std::mem::replace(&mut chunk, Vec::with_capacity(batch))))
+                .is_err()
         {
             return Err(SeedError::Generator);
         }
     }
-    if !chunk.is_empty() && chunks.blocking_send(chunk).is_err() {
+    if !chunk.is_empty() && chunks.blocking_send(ImportFeed::Chunk(chunk)).is_err() {
+        return Err(SeedError::Generator);
+    }
+    if chunks.blocking_send(ImportFeed::End).is_err() {
         return Err(SeedError::Generator);
     }
     Ok(by_type)

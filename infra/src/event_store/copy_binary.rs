@@ -10,8 +10,63 @@
 //! Binary spares the server the text format's parsing of numbers, ids and times and its scan for
 //! escapes: a fifth of the COPY's time on the bench data (`perf/RESULTS.md`).
 
-use super::import::ImportedEvent;
+use super::import::{ImportError, ImportedEvent};
 use super::row::to_i64;
+use sqlx::postgres::PgCopyIn;
+use sqlx::PgConnection;
+
+/// The columns every import COPY writes, after its leading one (`position`, or staging's `ord`).
+pub(crate) const EVENT_COLUMNS: &str =
+    "event_id, stream_id, stream_version, event_type, schema_version, data, metadata, recorded_at";
+
+/// COPY data is sent in pieces of about this many bytes.
+const SEND_BYTES: usize = 1 << 20;
+
+/// One binary `COPY ... FROM STDIN` in progress: rows are buffered and sent in pieces of about
+/// a mebibyte; [`Self::finish`] sends the trailer and checks the server took every row.
+pub(crate) struct BinaryCopy<'c> {
+    copy: PgCopyIn<&'c mut PgConnection>,
+    buffer: Vec<u8>,
+    rows: u64,
+}
+
+impl<'c> BinaryCopy<'c> {
+    /// Starts `statement`, a `COPY ... FROM STDIN WITH (FORMAT binary ...)`.
+    pub(crate) async fn start(conn: &'c mut PgConnection, statement: &str) -> Result<Self, ImportError> {
+        let copy = conn.copy_in_raw(statement).await?;
+        let mut buffer = Vec::with_capacity(SEND_BYTES + 64 * 1024);
+        buffer.extend_from_slice(HEADER);
+        Ok(Self { copy, buffer, rows: 0 })
+    }
+
+    /// Adds one row ([`push_event`]), sending the buffer once it is full.
+    pub(crate) async fn push(&mut self, leading: u64, event: &ImportedEvent) -> Result<(), ImportError> {
+        push_event(&mut self.buffer, leading, event);
+        self.rows += 1;
+        if self.buffer.len() >= SEND_BYTES {
+            self.copy.send(self.buffer.as_slice()).await?;
+            self.buffer.clear();
+        }
+        Ok(())
+    }
+
+    /// Ends the COPY. The server's count of rows must be the rows pushed.
+    pub(crate) async fn finish(mut self) -> Result<u64, ImportError> {
+        self.buffer.extend_from_slice(TRAILER);
+        self.copy.send(self.buffer.as_slice()).await?;
+        let rows = self.copy.finish().await?;
+        if rows != self.rows {
+            let reason = format!("COPY wrote {rows} of {} rows", self.rows);
+            return Err(super::error::StoreError::Corrupt { position: 0, reason }.into());
+        }
+        Ok(rows)
+    }
+
+    /// Cancels the COPY: the server discards it and fails the transaction.
+    pub(crate) async fn abort(self, reason: &str) -> Result<(), ImportError> {
+        Ok(self.copy.abort(reason).await?)
+    }
+}
 
 /// The signature, the flags (no OIDs) and an empty header extension.
 pub(crate) const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
@@ -32,6 +87,7 @@ pub(crate) fn push_event(out: &mut Vec<u8>, leading: u64, event: &ImportedEvent)
     push_field(out, event.stream_id.as_str().as_bytes());
     push_int8(out, to_i64(event.stream_version));
     push_field(out, event.event_type.as_bytes());
+    // Callers refuse schema versions above `MAX_SCHEMA_VERSION` (`import::batch_ids`) first.
     push_field(out, &i16::try_from(event.schema_version).unwrap_or(i16::MAX).to_be_bytes());
     push_json(out, &event.data);
     push_json(out, &event.metadata);
@@ -52,9 +108,10 @@ fn push_json(out: &mut Vec<u8>, value: &impl serde::Serialize) {
     let length_at = out.len();
     out.extend_from_slice(&[0; 4]);
     if serde_json::to_writer(&mut *out, value).is_err() {
-        // A `Value` or `Metadata` always serializes; should one not, the field is `null`.
+        // A `Value` or `Metadata` always serializes; should one not, the field is `{}`, as an
+        // append stores it.
         out.truncate(length_at + 4);
-        out.extend_from_slice(b"null");
+        out.extend_from_slice(b"{}");
     }
     let length = i32::try_from(out.len() - length_at - 4).unwrap_or(i32::MAX);
     out[length_at..length_at + 4].copy_from_slice(&length.to_be_bytes());
@@ -113,5 +170,16 @@ mod tests {
         assert_eq!(fields[6], br#"{"title":"tab\there"}"#, "json as its text, escapes and all");
         assert_eq!(fields[7], serde_json::to_vec(&Metadata::default()).unwrap());
         assert_eq!(fields[8], 1_000_002i64.to_be_bytes(), "microseconds since 2000-01-01, the rest cut");
+
+        // Before PostgreSQL's epoch the time is negative, cut towards the past as the store does.
+        let before = ImportedEvent { recorded_at: "1999-12-31T23:59:59.000000500Z".parse().unwrap(), ..event };
+        let mut out = Vec::new();
+        push_event(&mut out, 1, &before);
+        let micros = i64::from_be_bytes(out[out.len() - 8..].try_into().unwrap());
+        assert_eq!(micros, -1_000_000);
+        assert_eq!(
+            DateTime::from_timestamp_micros(micros + POSTGRES_EPOCH_MICROS),
+            Some(crate::event_store::row::truncate_to_micros(before.recorded_at))
+        );
     }
 }

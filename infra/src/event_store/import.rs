@@ -22,8 +22,11 @@
 //! **Into an empty store** ([`crate::EventStore::import_into_empty`]), a backend may take a
 //! whole import of many chunks in ONE transaction, building the log's indexes once at the end
 //! instead of event by event. The rules above hold with the whole import as the batch: an id
-//! twice anywhere in it is [`ImportError::DuplicateInImport`], and any refusal writes nothing
-//! of it. Readers and writers of the log wait for its commit.
+//! twice anywhere in it is [`ImportError::DuplicateInImport`] (and an event repeated
+//! identically in a later chunk, which chunk by chunk would skip, is refused too: its version
+//! does not continue its stream), and any refusal writes nothing of it. The import ends at
+//! [`ImportFeed::End`]; a source that stops before it is [`ImportError::SourceStopped`] and
+//! writes nothing either. Readers and writers of the log wait for its commit.
 
 use super::error::{StoreError, MAX_SCHEMA_VERSION};
 use super::row::truncate_to_micros;
@@ -113,8 +116,18 @@ pub enum ImportError {
     NonContiguousVersion { event_id: EventId, stream: StreamId, version: StreamVersion, expected: StreamVersion },
     #[error("an event id appears more than once in the import: {detail}")]
     DuplicateInImport { detail: String },
+    #[error("the import's source stopped before its end; nothing of the import was written")]
+    SourceStopped,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What an import's producer sends: chunks, then [`ImportFeed::End`] once it has sent them all.
+/// A channel that closes without `End` means the producer stopped early (an error, a panic).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportFeed {
+    Chunk(Vec<ImportedEvent>),
+    End,
 }
 
 /// Where an import into an empty store is ([`crate::EventStore::import_into_empty`]).

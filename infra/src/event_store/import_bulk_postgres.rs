@@ -1,44 +1,40 @@
 //! Bulk import into an EMPTY PostgreSQL store, in one transaction (rules: [`super::import`],
 //! "Into an empty store").
 //!
-//! 1. Take `folio_log_head`'s row lock, as every append and import does, and check that the log
-//!    is empty; otherwise give up having received nothing.
-//! 2. Lock `folio_events` exclusively, record how its indexes and unique constraints are
-//!    defined (from the catalog, so the migrations stay their only source), drop them, and
+//! 1. Lock `folio_log_head` against writers (`EXCLUSIVE`: reads of the head go on), then
+//!    `folio_events` (`ACCESS EXCLUSIVE`), in that order, the order every append and import
+//!    takes their locks in, so that no append deadlocks with it. Check that the log is empty and
+//!    that this role owns the table (it must, to drop its indexes); otherwise give up having
+//!    received nothing.
+//! 2. Record how the log's indexes and unique constraints are defined (from the catalog, so the migrations stay their only source), drop them, and
 //!    `TRUNCATE` the (empty) table so that `COPY ... FREEZE` may write its rows frozen: the
 //!    projections' first read of 23M events then dirties no page to set hint bits.
 //! 3. Stream every chunk into one binary `COPY` at positions 1, 2, ..., checking each chunk in
 //!    Rust as it passes: ids once per chunk, schema versions, and every stream's versions
-//!    contiguous from 1 (one map entry per stream).
+//!    contiguous from 1 (one map entry per stream), until [`ImportFeed::End`].
 //! 4. Build the indexes again: one sorted pass each, in parallel workers where the server
 //!    allows, instead of one random B-tree insertion per event per index. A duplicate id
 //!    across chunks fails its unique index here.
-//! 5. Move the head, queue the NOTIFY appends queue, commit.
+//! 5. Move the head, queue the NOTIFY appends queue, commit, then `ANALYZE` the log so the
+//!    planner knows its new size at once.
 //!
 //! All of it is one transaction: a failure or a crash anywhere leaves the empty store as it was,
 //! indexes included (PostgreSQL's DDL is transactional). Readers and writers of the log wait for
 //! the commit.
 
-use super::copy_binary;
-use super::error::StoreError;
-use super::import::{batch_ids, BulkStep, ImportError, ImportResult, ImportedEvent, StreamVersions};
-use super::postgres::COMMIT_CHANNEL;
-use super::row::to_i64;
+use super::copy_binary::{self, BinaryCopy};
+use super::import::{batch_ids, BulkStep, ImportError, ImportFeed, ImportResult, StreamVersions};
+use super::import_postgres::move_head;
 use sqlx::postgres::PgPool;
 use sqlx::{Connection, PgConnection};
 use tokio::sync::mpsc;
 
-/// COPY data is sent in pieces of about this many bytes.
-const COPY_CHUNK_BYTES: usize = 1 << 20;
-
-const COPY_FROZEN: &str = "COPY folio_events (position, event_id, stream_id, stream_version, event_type, \
-     schema_version, data, metadata, recorded_at) FROM STDIN WITH (FORMAT binary, FREEZE)";
-
-/// Memory for each index build's sort (the server's default, 64 MB, spills 23M keys to disk).
+/// Memory for each index build's sort (the server's default, 64 MB, spills 23M keys to disk;
+/// 1 GB measured slower than 256 MB).
 const INDEX_BUILD_MEMORY: &str = "256MB";
 
-/// The statements that drop, then create again, one index of `folio_events` (a unique
-/// constraint's through the constraint, so that it comes back as a constraint).
+/// The statements that drop, then create again, one index of `folio_events` (a primary key's
+/// or unique constraint's through the constraint, so that it comes back as a constraint).
 const INDEX_DEFINITIONS: &str = "\
     SELECT CASE WHEN con.oid IS NULL THEN format('DROP INDEX %I.%I', n.nspname, c.relname) \
                 ELSE format('ALTER TABLE %s DROP CONSTRAINT %I', i.indrelid::regclass, con.conname) END, \
@@ -49,6 +45,7 @@ const INDEX_DEFINITIONS: &str = "\
     JOIN pg_class c ON c.oid = i.indexrelid \
     JOIN pg_namespace n ON n.oid = c.relnamespace \
     LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid \
+                               AND con.contype IN ('p', 'u', 'x') \
     WHERE i.indrelid = 'folio_events'::regclass \
     ORDER BY i.indisprimary DESC, c.relname";
 
@@ -56,21 +53,32 @@ const INDEX_DEFINITIONS: &str = "\
 /// received nothing, when the store is not empty.
 pub(crate) async fn import_into_empty(
     pool: &PgPool,
-    chunks: &mut mpsc::Receiver<Vec<ImportedEvent>>,
+    chunks: &mut mpsc::Receiver<ImportFeed>,
     progress: &(dyn Fn(BulkStep) + Send + Sync),
 ) -> Result<Option<ImportResult>, ImportError> {
     let mut conn = pool.acquire().await?;
-    let mut tx = conn.begin().await?;
-    let head: i64 = sqlx::query_scalar("SELECT position FROM folio_log_head FOR UPDATE").fetch_one(&mut *tx).await?;
+    // A store that is not empty is told apart without a lock: the locks below would stop its
+    // readers and writers for as long as they wait.
+    let head: i64 = sqlx::query_scalar("SELECT position FROM folio_log_head").fetch_one(&mut *conn).await?;
     if head != 0 {
-        tx.rollback().await?;
         return Ok(None);
     }
+    // Without ownership the indexes cannot be dropped: chunk by chunk needs only INSERT.
+    let owner: bool =
+        sqlx::query_scalar("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'folio_events'::regclass")
+            .fetch_one(&mut *conn)
+            .await?;
+    if !owner {
+        return Ok(None);
+    }
+    let mut tx = conn.begin().await?;
+    sqlx::query("LOCK TABLE folio_log_head IN EXCLUSIVE MODE").execute(&mut *tx).await?;
     sqlx::query("LOCK TABLE folio_events IN ACCESS EXCLUSIVE MODE").execute(&mut *tx).await?;
+    let head: i64 = sqlx::query_scalar("SELECT position FROM folio_log_head").fetch_one(&mut *tx).await?;
     // Rows past a head of 0 cannot exist (the head moves in the transaction that writes them);
     // should one, the TRUNCATE below must not be what removes it.
     let stored: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM folio_events)").fetch_one(&mut *tx).await?;
-    if stored {
+    if head != 0 || stored {
         tx.rollback().await?;
         return Ok(None);
     }
@@ -101,45 +109,44 @@ pub(crate) async fn import_into_empty(
             });
         }
     }
-    sqlx::query("UPDATE folio_log_head SET position = $1").bind(to_i64(imported)).execute(&mut *tx).await?;
-    sqlx::query("SELECT pg_notify($1, $2)").bind(COMMIT_CHANNEL).bind(imported.to_string()).execute(&mut *tx).await?;
+    move_head(&mut tx, imported).await?;
     tx.commit().await?;
+    if let Err(error) = sqlx::query("ANALYZE folio_events").execute(&mut *conn).await {
+        tracing::warn!(%error, "the import is committed; ANALYZE of the log failed (autovacuum will do it)");
+    }
     Ok(Some(ImportResult { imported, skipped: 0, head: imported }))
 }
 
-/// Step 3: every chunk into one `COPY`, checked as it passes. Returns how many events it wrote.
+/// Step 3: every chunk into one `COPY`, checked as it passes, until [`ImportFeed::End`].
+/// Returns how many events it wrote.
 async fn copy_every_chunk(
     conn: &mut PgConnection,
-    chunks: &mut mpsc::Receiver<Vec<ImportedEvent>>,
+    chunks: &mut mpsc::Receiver<ImportFeed>,
     progress: &(dyn Fn(BulkStep) + Send + Sync),
 ) -> Result<u64, ImportError> {
-    let mut copy = conn.copy_in_raw(COPY_FROZEN).await?;
-    let mut buffer = Vec::with_capacity(COPY_CHUNK_BYTES + 64 * 1024);
-    buffer.extend_from_slice(copy_binary::HEADER);
+    let statement =
+        format!("COPY folio_events (position, {}) FROM STDIN WITH (FORMAT binary, FREEZE)", copy_binary::EVENT_COLUMNS);
+    let mut copy = BinaryCopy::start(conn, &statement).await?;
     let mut versions = StreamVersions::default();
     let mut written = 0u64;
-    while let Some(chunk) = chunks.recv().await {
+    loop {
+        let chunk = match chunks.recv().await {
+            Some(ImportFeed::Chunk(chunk)) => chunk,
+            Some(ImportFeed::End) => break,
+            None => {
+                copy.abort("the import's source stopped before its end").await?;
+                return Err(ImportError::SourceStopped);
+            }
+        };
         if let Err(refusal) = batch_ids(&chunk).map(drop).and_then(|()| versions.continue_with(&chunk)) {
             copy.abort("the import was refused").await?;
             return Err(refusal);
         }
         for event in &chunk {
             written += 1;
-            copy_binary::push_event(&mut buffer, written, event);
-            if buffer.len() >= COPY_CHUNK_BYTES {
-                copy.send(buffer.as_slice()).await?;
-                buffer.clear();
-            }
+            copy.push(written, event).await?;
         }
         progress(BulkStep::Copied(chunk.len() as u64));
     }
-    buffer.extend_from_slice(copy_binary::TRAILER);
-    copy.send(buffer.as_slice()).await?;
-    let rows = copy.finish().await?;
-    if rows != written {
-        return Err(
-            StoreError::Corrupt { position: 1, reason: format!("COPY wrote {rows} of {written} events") }.into()
-        );
-    }
-    Ok(written)
+    copy.finish().await
 }

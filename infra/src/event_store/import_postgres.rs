@@ -21,7 +21,7 @@
 //!
 //! An optimistic append racing with an import finds the head moved and retries under the lock.
 
-use super::copy_binary;
+use super::copy_binary::{self, BinaryCopy};
 use super::error::StoreError;
 use super::import::{first_of_streams, fresh_streams, plan_import, ImportError, ImportResult, ImportedEvent};
 use super::postgres::{COMMIT_CHANNEL, SELECT_EVENTS};
@@ -31,19 +31,15 @@ use sqlx::postgres::PgPool;
 use sqlx::{Connection, PgConnection};
 use std::collections::HashMap;
 
-/// COPY data is sent in pieces of about this many bytes.
-const COPY_CHUNK_BYTES: usize = 1 << 20;
-
 const CREATE_STAGING: &str = "CREATE TEMPORARY TABLE folio_import_staging ( \
      ord int8 NOT NULL, event_id uuid NOT NULL, stream_id text NOT NULL, stream_version int8 NOT NULL, \
      event_type text NOT NULL, schema_version int2 NOT NULL, data text NOT NULL, metadata text NOT NULL, \
      recorded_at timestamptz NOT NULL) ON COMMIT DROP";
 
-const COPY_EVENTS: &str = "COPY folio_events (position, event_id, stream_id, stream_version, event_type, \
-     schema_version, data, metadata, recorded_at) FROM STDIN WITH (FORMAT binary)";
-
-const COPY_STAGING: &str = "COPY folio_import_staging (ord, event_id, stream_id, stream_version, event_type, \
-     schema_version, data, metadata, recorded_at) FROM STDIN WITH (FORMAT binary)";
+/// `COPY <table> (<leading>, <the event's columns>) FROM STDIN` in binary format.
+fn copy_statement(table: &str, leading: &str, options: &str) -> String {
+    format!("COPY {table} ({leading}, {}) FROM STDIN WITH (FORMAT binary{options})", copy_binary::EVENT_COLUMNS)
+}
 
 /// Imports `batch` in one transaction on a connection of `pool`.
 pub(crate) async fn import(pool: &PgPool, batch: Vec<ImportedEvent>) -> Result<ImportResult, ImportError> {
@@ -108,11 +104,15 @@ async fn direct(
         tx.rollback().await?;
         return Ok(None);
     }
-    let copied = copy_rows(&mut tx, COPY_EVENTS, batch, |out, ord, event| {
-        copy_binary::push_event(out, head + 1 + ord as u64, event);
-    });
+    let copied = async {
+        let mut copy = BinaryCopy::start(&mut tx, &copy_statement("folio_events", "position", "")).await?;
+        for (event, position) in batch.iter().zip(head + 1..) {
+            copy.push(position, event).await?;
+        }
+        copy.finish().await
+    };
     match copied.await {
-        Ok(()) => {}
+        Ok(_) => {}
         Err(ImportError::Store(StoreError::Database(error)))
             if error.as_database_error().is_some_and(|e| e.is_unique_violation()) =>
         {
@@ -122,8 +122,7 @@ async fn direct(
         Err(error) => return Err(error),
     }
     let new_head = head + batch.len() as u64;
-    sqlx::query("UPDATE folio_log_head SET position = $1").bind(to_i64(new_head)).execute(&mut *tx).await?;
-    sqlx::query("SELECT pg_notify($1, $2)").bind(COMMIT_CHANNEL).bind(new_head.to_string()).execute(&mut *tx).await?;
+    move_head(&mut tx, new_head).await?;
     tx.commit().await?;
     Ok(Some(ImportResult { imported: batch.len() as u64, skipped: 0, head: new_head }))
 }
@@ -161,30 +160,19 @@ async fn insert_staged(conn: &mut PgConnection, head: Position, count: u64) -> R
 }
 
 async fn copy_into_staging(conn: &mut PgConnection, batch: &[ImportedEvent]) -> Result<(), ImportError> {
-    copy_rows(conn, COPY_STAGING, batch, |out, ord, event| copy_binary::push_event(out, ord as u64, event)).await
+    let mut copy = BinaryCopy::start(conn, &copy_statement("folio_import_staging", "ord", "")).await?;
+    for (event, ord) in batch.iter().zip(0..) {
+        copy.push(ord, event).await?;
+    }
+    copy.finish().await?;
+    Ok(())
 }
 
-/// Streams `batch` into `statement` (a `COPY ... FROM STDIN WITH (FORMAT binary)`), `row`
-/// writing each tuple, in pieces of about [`COPY_CHUNK_BYTES`].
-async fn copy_rows(
-    conn: &mut PgConnection,
-    statement: &str,
-    batch: &[ImportedEvent],
-    mut row: impl FnMut(&mut Vec<u8>, usize, &ImportedEvent),
-) -> Result<(), ImportError> {
-    let mut copy = conn.copy_in_raw(statement).await?;
-    let mut buffer = Vec::with_capacity(COPY_CHUNK_BYTES + 4096);
-    buffer.extend_from_slice(copy_binary::HEADER);
-    for (ord, event) in batch.iter().enumerate() {
-        row(&mut buffer, ord, event);
-        if buffer.len() >= COPY_CHUNK_BYTES {
-            copy.send(buffer.as_slice()).await?;
-            buffer.clear();
-        }
-    }
-    buffer.extend_from_slice(copy_binary::TRAILER);
-    copy.send(buffer.as_slice()).await?;
-    copy.finish().await?;
+/// Moves the head to `new_head` and queues the NOTIFY that appends queue, in the caller's
+/// transaction (which holds the head's lock).
+pub(crate) async fn move_head(conn: &mut PgConnection, new_head: Position) -> Result<(), ImportError> {
+    sqlx::query("UPDATE folio_log_head SET position = $1").bind(to_i64(new_head)).execute(&mut *conn).await?;
+    sqlx::query("SELECT pg_notify($1, $2)").bind(COMMIT_CHANNEL).bind(new_head.to_string()).execute(&mut *conn).await?;
     Ok(())
 }
 

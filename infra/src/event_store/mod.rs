@@ -47,7 +47,7 @@ pub(crate) fn category_range(category: &Category, after: Option<&StreamId>) -> (
 
 pub use config::{GroupCommitConfig, StoreConfig};
 pub use error::{AppendError, StoreError, MAX_SCHEMA_VERSION};
-pub use import::{BulkStep, ImportError, ImportResult, ImportedEvent};
+pub use import::{BulkStep, ImportError, ImportFeed, ImportResult, ImportedEvent};
 pub use plan::{AppendRequest, AppendResult, AppendedEvent};
 
 use async_trait::async_trait;
@@ -93,14 +93,15 @@ pub trait EventStore: Send + Sync + 'static {
     /// a version that does not continue its stream refuses the whole batch. See [`import`].
     async fn import(&self, events: Vec<ImportedEvent>) -> Result<ImportResult, ImportError>;
 
-    /// Imports every chunk `chunks` yields, until it closes, into an EMPTY store in ONE
-    /// transaction, the log's indexes built once at the end ([`import`], "Into an empty
-    /// store"). Returns `Ok(None)` having received nothing when the store is not empty or the
-    /// backend imports chunk by chunk only: the caller then imports each chunk with
-    /// [`Self::import`]. `progress` hears of each chunk written and of the final step.
+    /// Imports every chunk `chunks` yields, until [`ImportFeed::End`], into an EMPTY store in
+    /// ONE transaction, the log's indexes built once at the end ([`import`], "Into an empty
+    /// store"); a channel closed before `End` writes nothing ([`ImportError::SourceStopped`]).
+    /// Returns `Ok(None)` having received nothing when the store is not empty or the backend
+    /// (or the role it connects as) imports chunk by chunk only: the caller then imports each
+    /// chunk with [`Self::import`]. `progress` hears of each chunk written and of the final step.
     async fn import_into_empty(
         &self,
-        chunks: &mut tokio::sync::mpsc::Receiver<Vec<ImportedEvent>>,
+        chunks: &mut tokio::sync::mpsc::Receiver<ImportFeed>,
         progress: &(dyn Fn(BulkStep) + Send + Sync),
     ) -> Result<Option<ImportResult>, ImportError>;
 

@@ -17,7 +17,7 @@
 use super::config::StoreConfig;
 use super::error::{AppendError, StoreError};
 use super::group_commit::GroupCommitter;
-use super::import::{BulkStep, ImportError, ImportResult, ImportedEvent};
+use super::import::{BulkStep, ImportError, ImportFeed, ImportResult, ImportedEvent};
 use super::plan::{AppendRequest, AppendResult};
 use super::postgres_writer::{PgReader, PgWriter};
 pub use super::postgres_writer::{READER_NAME, WRITER_NAME};
@@ -100,7 +100,7 @@ impl EventStore for PostgresEventStore {
 
     async fn import_into_empty(
         &self,
-        chunks: &mut tokio::sync::mpsc::Receiver<Vec<ImportedEvent>>,
+        chunks: &mut tokio::sync::mpsc::Receiver<ImportFeed>,
         progress: &(dyn Fn(BulkStep) + Send + Sync),
     ) -> Result<Option<ImportResult>, ImportError> {
         super::import_bulk_postgres::import_into_empty(&self.inner.pool, chunks, progress).await

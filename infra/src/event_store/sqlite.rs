@@ -9,7 +9,7 @@
 use super::config::StoreConfig;
 use super::error::{AppendError, StoreError};
 use super::group_commit::{BatchWriter, GroupCommitter};
-use super::import::{BulkStep, ImportError, ImportResult, ImportedEvent};
+use super::import::{BulkStep, ImportError, ImportFeed, ImportResult, ImportedEvent};
 use super::plan::{lookups, plan_batch, AppendRequest, AppendResult, AtomicGroup, GroupOutcome, StoreSnapshot};
 use super::row::{to_i64, truncate_to_micros, EventRow};
 use super::subscription::{tail, CommitSignal};
@@ -99,7 +99,7 @@ impl EventStore for SqliteEventStore {
     /// a second table and a copy of the whole log into it.
     async fn import_into_empty(
         &self,
-        _chunks: &mut tokio::sync::mpsc::Receiver<Vec<ImportedEvent>>,
+        _chunks: &mut tokio::sync::mpsc::Receiver<ImportFeed>,
         _progress: &(dyn Fn(BulkStep) + Send + Sync),
     ) -> Result<Option<ImportResult>, ImportError> {
         Ok(None)

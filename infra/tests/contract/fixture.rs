@@ -67,6 +67,29 @@ impl Fixture {
         }
     }
 
+    /// Whether the backend takes an import into an empty store in one transaction
+    /// (`EventStore::import_into_empty`): PostgreSQL does, SQLite declines.
+    pub fn imports_into_empty_in_one_transaction(&self) -> bool {
+        matches!(self.kind, Kind::Postgres { .. })
+    }
+
+    /// On PostgreSQL, waits until some transaction holds `folio_events` exclusively (an import
+    /// into the empty store has begun); on SQLite, returns at once.
+    pub async fn wait_for_the_log_locked(&self) {
+        let Kind::Postgres { database } = &self.kind else { return };
+        let pool = PgPoolOptions::new().max_connections(1).connect(&database.url).await.unwrap();
+        let sql = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'folio_events'::regclass \
+                   AND mode = 'AccessExclusiveLock' AND granted)";
+        for _ in 0..200 {
+            if sqlx::query_scalar::<_, bool>(sql).fetch_one(&pool).await.unwrap() {
+                pool.close().await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no transaction locked folio_events within 10 s");
+    }
+
     /// How the event log's indexes are defined, sorted: to show they are all back after an
     /// import that dropped them.
     pub async fn index_definitions(&self) -> Vec<String> {

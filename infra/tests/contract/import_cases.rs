@@ -4,7 +4,7 @@ use crate::cases::{next, stream};
 use crate::fixture::Fixture;
 use chrono::{DateTime, Utc};
 use events::{EventId, ExpectedVersion, Metadata, NewEvent, RecordedEvent};
-use infra::{BulkStep, ImportError, ImportedEvent};
+use infra::{BulkStep, ImportError, ImportFeed, ImportedEvent};
 use serde_json::json;
 use std::sync::Mutex;
 use tokio::sync::mpsc;
@@ -124,13 +124,24 @@ pub async fn a_subscriber_sees_imported_events(fixture: &Fixture) {
     }
 }
 
-/// A channel holding `chunks`, closed: what a producer that has sent them all leaves.
-fn sent(chunks: &[Vec<ImportedEvent>]) -> mpsc::Receiver<Vec<ImportedEvent>> {
-    let (sender, receiver) = mpsc::channel(chunks.len().max(1));
+/// A channel holding `chunks` then the end, closed: what a producer that has sent them all
+/// leaves.
+fn sent(chunks: &[Vec<ImportedEvent>]) -> mpsc::Receiver<ImportFeed> {
+    let (sender, receiver) = mpsc::channel(chunks.len() + 1);
     for chunk in chunks {
-        sender.try_send(chunk.clone()).unwrap();
+        sender.try_send(ImportFeed::Chunk(chunk.clone())).unwrap();
     }
+    sender.try_send(ImportFeed::End).unwrap();
     receiver
+}
+
+/// The chunks left in a channel that was not read, up to its end.
+fn unread(receiver: &mut mpsc::Receiver<ImportFeed>) -> Vec<Vec<ImportedEvent>> {
+    let mut chunks = Vec::new();
+    while let Ok(ImportFeed::Chunk(chunk)) = receiver.try_recv() {
+        chunks.push(chunk);
+    }
+    chunks
 }
 
 /// Three chunks over three streams, interleaved: 90 events.
@@ -170,7 +181,9 @@ pub async fn an_import_into_an_empty_store_ends_as_chunk_by_chunk_would(fixture:
     let mut subscription = fixture.store.subscribe_all(0);
     let mut receiver = sent(&chunks);
     let heard = Heard::default();
-    match fixture.store.import_into_empty(&mut receiver, &|step| heard.hear(step)).await.unwrap() {
+    let outcome = fixture.store.import_into_empty(&mut receiver, &|step| heard.hear(step)).await.unwrap();
+    assert_eq!(outcome.is_some(), fixture.imports_into_empty_in_one_transaction(), "{outcome:?}");
+    match outcome {
         Some(result) => {
             assert_eq!((result.imported, result.skipped, result.head), (90, 0, 90));
             let steps = heard.0.lock().unwrap().clone();
@@ -179,12 +192,11 @@ pub async fn an_import_into_an_empty_store_ends_as_chunk_by_chunk_would(fixture:
         }
         None => {
             assert!(heard.0.lock().unwrap().is_empty());
-            let mut left = 0;
-            while let Ok(chunk) = receiver.try_recv() {
-                left += 1;
+            let left = unread(&mut receiver);
+            assert_eq!(left.len(), 3, "a backend that declines receives nothing");
+            for chunk in left {
                 fixture.store.import(chunk).await.unwrap();
             }
-            assert_eq!(left, 3, "a backend that declines receives nothing");
         }
     }
     let stored = fixture.store.read_all(0, 1000).await.unwrap();
@@ -207,7 +219,7 @@ pub async fn an_import_into_an_empty_store_ends_as_chunk_by_chunk_would(fixture:
     let mut again = sent(&chunks);
     assert_eq!(fixture.store.import_into_empty(&mut again, &|_| {}).await.unwrap(), None);
     let mut skipped = 0;
-    while let Ok(chunk) = again.try_recv() {
+    for chunk in unread(&mut again) {
         skipped += fixture.store.import(chunk).await.unwrap().skipped;
     }
     assert_eq!(skipped, 90);
@@ -253,7 +265,7 @@ pub async fn a_refused_import_into_an_empty_store_leaves_it_empty_with_its_index
         let outcome = fixture.store.import_into_empty(&mut sent(&chunks), &|_| {}).await;
         match (name, &outcome) {
             // A backend that imports chunk by chunk only declines every import alike.
-            (_, Ok(None)) => {}
+            (_, Ok(None)) if !fixture.imports_into_empty_in_one_transaction() => {}
             ("an id twice across chunks", Err(ImportError::DuplicateInImport { detail })) => {
                 assert!(detail.contains(&chunks[0][7].event_id.0.to_string()), "the id is named: {detail}");
             }
@@ -269,8 +281,59 @@ pub async fn a_refused_import_into_an_empty_store_leaves_it_empty_with_its_index
         assert!(fixture.store.read_all(0, 10).await.unwrap().is_empty(), "{name}");
         assert_eq!(fixture.index_definitions().await, indexes, "{name}: the indexes are back");
     }
-    let mut receiver = sent(&good);
-    if let Some(result) = fixture.store.import_into_empty(&mut receiver, &|_| {}).await.unwrap() {
-        assert_eq!(result.head, 90, "the store is still empty, and the bulk path still works");
+    // A source that stops before its end (a producer's error or panic) writes nothing.
+    let (sender, mut stopped) = mpsc::channel(4);
+    sender.try_send(ImportFeed::Chunk(good[0].clone())).unwrap();
+    sender.try_send(ImportFeed::Chunk(good[1].clone())).unwrap();
+    drop(sender);
+    match fixture.store.import_into_empty(&mut stopped, &|_| {}).await {
+        Ok(None) if !fixture.imports_into_empty_in_one_transaction() => {}
+        Err(ImportError::SourceStopped) => {}
+        other => panic!("a source stopped before its end: {other:?}"),
     }
+    assert_eq!(fixture.store.head().await.unwrap(), 0, "a stopped source writes nothing");
+    assert_eq!(fixture.index_definitions().await, indexes);
+
+    // A source with nothing but its end imports nothing, and leaves the indexes.
+    let nothing = fixture.store.import_into_empty(&mut sent(&[]), &|_| {}).await.unwrap();
+    if fixture.imports_into_empty_in_one_transaction() {
+        assert_eq!(nothing.map(|r| (r.imported, r.head)), Some((0, 0)));
+    }
+    assert_eq!(fixture.index_definitions().await, indexes);
+
+    let result = fixture.store.import_into_empty(&mut sent(&good), &|_| {}).await.unwrap();
+    if fixture.imports_into_empty_in_one_transaction() {
+        assert_eq!(result.map(|r| r.head), Some(90), "the store is still empty, and the bulk path still works");
+    }
+}
+
+/// An append that comes while an import into the empty store runs waits for it and lands after
+/// it, continuing the log.
+pub async fn an_append_during_an_import_into_an_empty_store_lands_after_it(fixture: &Fixture) {
+    let chunks = three_chunks();
+    let (sender, mut receiver) = mpsc::channel(4);
+    sender.send(ImportFeed::Chunk(chunks[0].clone())).await.unwrap();
+    let importer = fixture.store.clone();
+    let import = tokio::spawn(async move { importer.import_into_empty(&mut receiver, &|_| {}).await });
+    if !fixture.imports_into_empty_in_one_transaction() {
+        assert_eq!(import.await.unwrap().unwrap(), None, "SQLite declines");
+        return;
+    }
+    fixture.wait_for_the_log_locked().await;
+    // Another process's store, so that the append really is another transaction.
+    let writer = fixture.writers(1).await.pop().unwrap();
+    let append =
+        tokio::spawn(
+            async move { writer.append(stream("other-1"), ExpectedVersion::NoStream, vec![appended()]).await },
+        );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!append.is_finished(), "the append waits for the import");
+    for chunk in &chunks[1..] {
+        sender.send(ImportFeed::Chunk(chunk.clone())).await.unwrap();
+    }
+    sender.send(ImportFeed::End).await.unwrap();
+    let imported = import.await.unwrap().unwrap().unwrap();
+    assert_eq!(imported.head, 90);
+    let appended = append.await.unwrap().unwrap();
+    assert_eq!((appended.stream_version(), appended.position()), (1, 91));
 }

@@ -62,5 +62,6 @@ contract_for_every_backend!(
     a_subscriber_sees_imported_events,
     an_import_into_an_empty_store_ends_as_chunk_by_chunk_would,
     a_refused_import_into_an_empty_store_leaves_it_empty_with_its_indexes,
+    an_append_during_an_import_into_an_empty_store_lands_after_it,
     many_appenders_in_several_writers_get_exactly_what_the_log_holds,
 );
