@@ -108,6 +108,16 @@ impl ReadStore {
                 let clean = <Sqlite as sqlx::Database>::TransactionManager::get_transaction_depth(conn) == 0;
                 Box::pin(async move { Ok(clean) })
             })
+            // ... and closed as soon as it comes back, not left idle in the pool: idle, it would
+            // hold the file's write lock until it is next acquired, and every other writer would
+            // wait out its busy timeout again and again (a projector test once stalled 2 minutes
+            // so). The ping lets a rollback queued by a dropped transaction finish first.
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    sqlx::Connection::ping(&mut *conn).await?;
+                    Ok(<Sqlite as sqlx::Database>::TransactionManager::get_transaction_depth(conn) == 0)
+                })
+            })
             .connect_with(options)
             .await?;
         if let Err(error) = SQLITE_MIGRATIONS.run(&pool).await {
