@@ -214,7 +214,7 @@ fn lower_priority(priority: RebuildPriority) -> Option<(infra::priority::Lowerin
 /// One line on what ran at low priority: this process, and how many PostgreSQL backends.
 fn describe_priority(lowering: &infra::priority::Lowering, process: &Result<usize, String>) -> String {
     let nice = lowering.nice;
-    let how = match lowering.cpu_count() {
+    let how = match lowering.cpus {
         Some(_) => format!("nice {nice}, one CPU left to the site"),
         None => format!("nice {nice}; no CPU set aside for the site: a single CPU, or its CPUs unknown"),
     };

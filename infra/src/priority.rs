@@ -54,11 +54,6 @@ impl Lowering {
         let allowed = rustix::thread::sched_getaffinity(None).ok();
         Self { nice: LOWEST, cpus: allowed.as_ref().and_then(all_but_the_first) }
     }
-
-    /// How many CPUs the lowered work may use, when the lowering confines it.
-    pub fn cpu_count(&self) -> Option<u32> {
-        self.cpus.as_ref().map(CpuSet::count)
-    }
 }
 
 /// `allowed` without its lowest CPU, or `None` when that would leave no CPU.
@@ -160,8 +155,8 @@ pub fn is_backend_title(title: &str, database: &str, port: Option<i32>) -> bool 
 }
 
 /// Applies a lowering to one thread (a tid) or process (a pid, whose main thread it is). Its
-/// CPUs become those of the lowering it already had: a set is only ever narrowed, and left as
-/// it is when the two have no CPU in common.
+/// CPUs become those it already had that the lowering allows: a set is only ever narrowed, and
+/// left as it is when the two have no CPU in common.
 fn lower(tid: u32, lowering: &Lowering) -> std::io::Result<()> {
     let pid = i32::try_from(tid).ok().and_then(rustix::process::Pid::from_raw);
     let Some(pid) = pid else { return Err(std::io::ErrorKind::InvalidInput.into()) };

@@ -16,7 +16,7 @@ use sqlx::postgres::PgCopyIn;
 use sqlx::PgConnection;
 
 /// The columns every import COPY writes, after its leading one (`position`, or staging's `ord`).
-pub(crate) const EVENT_COLUMNS: &str =
+const EVENT_COLUMNS: &str =
     "event_id, stream_id, stream_version, event_type, schema_version, data, metadata, recorded_at";
 
 /// COPY data is sent in pieces of about this many bytes.
@@ -31,9 +31,18 @@ pub(crate) struct BinaryCopy<'c> {
 }
 
 impl<'c> BinaryCopy<'c> {
-    /// Starts `statement`, a `COPY ... FROM STDIN WITH (FORMAT binary ...)`.
-    pub(crate) async fn start(conn: &'c mut PgConnection, statement: &str) -> Result<Self, ImportError> {
-        let copy = conn.copy_in_raw(statement).await?;
+    /// Starts `COPY <table> (<leading>, <the event's columns>) FROM STDIN` in binary format;
+    /// `frozen` adds `FREEZE` (the table must have been created or truncated in the same
+    /// transaction).
+    pub(crate) async fn start(
+        conn: &'c mut PgConnection,
+        table: &str,
+        leading: &str,
+        frozen: bool,
+    ) -> Result<Self, ImportError> {
+        let freeze = if frozen { ", FREEZE" } else { "" };
+        let statement = format!("COPY {table} ({leading}, {EVENT_COLUMNS}) FROM STDIN WITH (FORMAT binary{freeze})");
+        let copy = conn.copy_in_raw(&statement).await?;
         let mut buffer = Vec::with_capacity(SEND_BYTES + 64 * 1024);
         buffer.extend_from_slice(HEADER);
         Ok(Self { copy, buffer, rows: 0 })

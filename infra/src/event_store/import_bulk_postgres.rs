@@ -6,8 +6,8 @@
 //!    takes their locks in, so that no append deadlocks with it. Check that the log is empty and
 //!    that this role owns the table (it must, to drop its indexes); otherwise give up having
 //!    received nothing.
-//! 2. Record how the log's indexes and unique constraints are defined (from the catalog, so the migrations stay their only source), drop them, and
-//!    `TRUNCATE` the (empty) table so that `COPY ... FREEZE` may write its rows frozen: the
+//! 2. Record how the log's indexes and unique constraints are defined (from the catalog, so the
+//!    migrations stay their only source), drop them, and `TRUNCATE` the (empty) table so that `COPY ... FREEZE` may write its rows frozen: the
 //!    projections' first read of 23M events then dirties no page to set hint bits.
 //! 3. Stream every chunk into one binary `COPY` at positions 1, 2, ..., checking each chunk in
 //!    Rust as it passes: ids once per chunk, schema versions, and every stream's versions
@@ -22,7 +22,7 @@
 //! indexes included (PostgreSQL's DDL is transactional). Readers and writers of the log wait for
 //! the commit.
 
-use super::copy_binary::{self, BinaryCopy};
+use super::copy_binary::BinaryCopy;
 use super::import::{batch_ids, BulkStep, ImportError, ImportFeed, ImportResult, StreamVersions};
 use super::import_postgres::move_head;
 use sqlx::postgres::PgPool;
@@ -50,7 +50,7 @@ const INDEX_DEFINITIONS: &str = "\
     ORDER BY i.indisprimary DESC, c.relname";
 
 /// Imports every chunk of `chunks` into the empty store behind `pool`, or returns `None`, having
-/// received nothing, when the store is not empty.
+/// received nothing, when the store is not empty or this role does not own the log.
 pub(crate) async fn import_into_empty(
     pool: &PgPool,
     chunks: &mut mpsc::Receiver<ImportFeed>,
@@ -124,9 +124,7 @@ async fn copy_every_chunk(
     chunks: &mut mpsc::Receiver<ImportFeed>,
     progress: &(dyn Fn(BulkStep) + Send + Sync),
 ) -> Result<u64, ImportError> {
-    let statement =
-        format!("COPY folio_events (position, {}) FROM STDIN WITH (FORMAT binary, FREEZE)", copy_binary::EVENT_COLUMNS);
-    let mut copy = BinaryCopy::start(conn, &statement).await?;
+    let mut copy = BinaryCopy::start(conn, "folio_events", "position", true).await?;
     let mut versions = StreamVersions::default();
     let mut written = 0u64;
     loop {

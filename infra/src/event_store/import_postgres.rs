@@ -21,7 +21,7 @@
 //!
 //! An optimistic append racing with an import finds the head moved and retries under the lock.
 
-use super::copy_binary::{self, BinaryCopy};
+use super::copy_binary::BinaryCopy;
 use super::error::StoreError;
 use super::import::{first_of_streams, fresh_streams, plan_import, ImportError, ImportResult, ImportedEvent};
 use super::postgres::{COMMIT_CHANNEL, SELECT_EVENTS};
@@ -35,11 +35,6 @@ const CREATE_STAGING: &str = "CREATE TEMPORARY TABLE folio_import_staging ( \
      ord int8 NOT NULL, event_id uuid NOT NULL, stream_id text NOT NULL, stream_version int8 NOT NULL, \
      event_type text NOT NULL, schema_version int2 NOT NULL, data text NOT NULL, metadata text NOT NULL, \
      recorded_at timestamptz NOT NULL) ON COMMIT DROP";
-
-/// `COPY <table> (<leading>, <the event's columns>) FROM STDIN` in binary format.
-fn copy_statement(table: &str, leading: &str, options: &str) -> String {
-    format!("COPY {table} ({leading}, {}) FROM STDIN WITH (FORMAT binary{options})", copy_binary::EVENT_COLUMNS)
-}
 
 /// Imports `batch` in one transaction on a connection of `pool`.
 pub(crate) async fn import(pool: &PgPool, batch: Vec<ImportedEvent>) -> Result<ImportResult, ImportError> {
@@ -105,7 +100,7 @@ async fn direct(
         return Ok(None);
     }
     let copied = async {
-        let mut copy = BinaryCopy::start(&mut tx, &copy_statement("folio_events", "position", "")).await?;
+        let mut copy = BinaryCopy::start(&mut tx, "folio_events", "position", false).await?;
         for (event, position) in batch.iter().zip(head + 1..) {
             copy.push(position, event).await?;
         }
@@ -160,7 +155,7 @@ async fn insert_staged(conn: &mut PgConnection, head: Position, count: u64) -> R
 }
 
 async fn copy_into_staging(conn: &mut PgConnection, batch: &[ImportedEvent]) -> Result<(), ImportError> {
-    let mut copy = BinaryCopy::start(conn, &copy_statement("folio_import_staging", "ord", "")).await?;
+    let mut copy = BinaryCopy::start(conn, "folio_import_staging", "ord", false).await?;
     for (event, ord) in batch.iter().zip(0..) {
         copy.push(ord, event).await?;
     }

@@ -230,31 +230,16 @@ pub async fn an_import_into_an_empty_store_ends_as_chunk_by_chunk_would(fixture:
 pub async fn a_refused_import_into_an_empty_store_leaves_it_empty_with_its_indexes(fixture: &Fixture) {
     let indexes = fixture.index_definitions().await;
     let good = three_chunks();
-    let twice_across_chunks = {
+    let changed = |change: fn(&mut Vec<Vec<ImportedEvent>>)| {
         let mut chunks = good.clone();
-        chunks[2][5].event_id = chunks[0][7].event_id;
+        change(&mut chunks);
         chunks
     };
-    let gap_in_the_second_chunk = {
-        let mut chunks = good.clone();
-        chunks[1][4].stream_version += 1;
-        chunks
-    };
-    let not_from_version_one = {
-        let mut chunks = good.clone();
-        chunks[0][0].stream_version = 2;
-        chunks
-    };
-    let twice_in_one_chunk = {
-        let mut chunks = good.clone();
-        chunks[1][3].event_id = chunks[1][2].event_id;
-        chunks
-    };
-    let schema_too_high = {
-        let mut chunks = good.clone();
-        chunks[2][29].schema_version = infra::MAX_SCHEMA_VERSION + 1;
-        chunks
-    };
+    let twice_across_chunks = changed(|c| c[2][5].event_id = c[0][7].event_id);
+    let gap_in_the_second_chunk = changed(|c| c[1][4].stream_version += 1);
+    let not_from_version_one = changed(|c| c[0][0].stream_version = 2);
+    let twice_in_one_chunk = changed(|c| c[1][3].event_id = c[1][2].event_id);
+    let schema_too_high = changed(|c| c[2][29].schema_version = infra::MAX_SCHEMA_VERSION + 1);
     for (name, chunks) in [
         ("an id twice across chunks", twice_across_chunks),
         ("a gap in the second chunk", gap_in_the_second_chunk),

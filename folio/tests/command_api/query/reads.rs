@@ -282,7 +282,7 @@ pub async fn the_query_api_serves_without_errors_throughout_a_rebuild(app: &Test
         }
         // The default priority is low: the rebuild yields the CPU to the app serving reads, and
         // on a machine of two CPUs or more leaves one to it.
-        let many_cpus = infra::priority::Lowering::yielding_one_cpu().cpu_count().is_some();
+        let many_cpus = infra::priority::Lowering::yielding_one_cpu().cpus.is_some();
         let low = if many_cpus {
             "(nice 19, one CPU left to the site)"
         } else {
