@@ -13,6 +13,7 @@ mod migrations;
 mod rebuilds;
 mod replays;
 mod search_vector;
+mod storage;
 mod typed_feed;
 mod world;
 
@@ -22,6 +23,13 @@ use fixture::Fixture;
 async fn the_search_vector_equals_postgres_own_for_plain_text() {
     let fixture = Fixture::postgres().await;
     search_vector::the_search_vector_equals_postgres_own_for_plain_text(&fixture).await;
+    fixture.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_documents_are_stored_lz4_compressed() {
+    let fixture = Fixture::postgres().await;
+    storage::long_documents_are_stored_lz4_compressed(&fixture).await;
     fixture.cleanup().await;
 }
 
