@@ -95,6 +95,9 @@ pub async fn finish(next: &SqlitePool) -> Result<(), sqlx::Error> {
 struct Shape {
     columns: Vec<String>,
     rowid: bool,
+    /// Whether the table has an index (its primary key's included): what makes SQLite's
+    /// transfer keep a rowid table's rowids (see [`copy_statement`]).
+    indexed: bool,
     fts5: Option<String>,
 }
 
@@ -113,19 +116,29 @@ async fn shape(tx: &mut sqlx::SqliteConnection, schema: &str, table: &str) -> Re
         sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}', '{schema}')"))
             .fetch_all(&mut *tx)
             .await?;
+    let indexed: bool = sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM {schema}.sqlite_master WHERE type = 'index' AND tbl_name = $1)"
+    ))
+    .bind(table)
+    .fetch_one(&mut *tx)
+    .await?;
     let upper = sql.to_uppercase();
     let fts5 = (upper.starts_with("CREATE VIRTUAL TABLE") && upper.contains("USING FTS5")).then_some(sql);
-    Ok(Some(Shape { columns, rowid: !upper.contains("WITHOUT ROWID"), fts5 }))
+    Ok(Some(Shape { columns, rowid: !upper.contains("WITHOUT ROWID"), indexed, fts5 }))
 }
 
 /// The statement that copies `table`'s rows from the next version into the emptied live table.
 ///
-/// A table without rowid whose columns match in order is copied with `SELECT *` and no column
+/// A table whose columns match the live one's in order is copied with `SELECT *` and no column
 /// list: SQLite's transfer optimisation then copies the stored records and index entries as
-/// they are, instead of inserting row by row (quick data: `content_refs` 4.7 s -> 0.7 s,
-/// `user_items` 2.9 s -> 1.6 s). Rowid tables name `rowid` (FTS rows are keyed by
-/// `content_items`' rowids, and a copy that is not transferred would number them anew), and so
-/// does any table whose columns differ.
+/// they are, in order, instead of inserting row by row and updating every index at random
+/// places (quick data: `content_refs` 4.7 s -> 0.7 s, `user_items` 2.9 s -> 1.6 s,
+/// `content_items` 1.8-2.3 s -> 1.4-1.7 s). A rowid table is transferred so only if it has an
+/// index: the transfer then keeps each row's rowid, which FTS rows are keyed by, where for a
+/// table without one it numbers them anew (SQLite's `xferOptimization`). It runs only into an
+/// empty table, and otherwise SQLite falls back to inserting row by row with new rowids, so
+/// [`rowids_kept`] checks every such copy. Other tables name their columns, and `rowid` if
+/// they have one.
 ///
 /// `OR FAIL`: a statement that may abort halfway keeps a statement journal, the original of
 /// every page it changes, so that it can undo itself; the pages the emptied table freed are
@@ -133,13 +146,31 @@ async fn shape(tx: &mut sqlx::SqliteConnection, schema: &str, table: &str) -> Re
 /// `FAIL` stops without undoing, which is all the same here: an error rolls the whole switch
 /// back. (`content_items` of the quick data in the `sqlite3` shell: 2.4-2.7 s -> 1.4-1.5 s.)
 fn copy_statement(table: &str, live: Option<&Shape>, next: &Shape) -> String {
-    if !next.rowid && live.is_some_and(|live| !live.rowid && live.columns == next.columns) {
+    if transferred_whole(live, next) {
         return format!("INSERT OR FAIL INTO main.{table} SELECT * FROM next.{table}");
     }
     let mut list = if next.rowid { vec!["rowid".to_owned()] } else { Vec::new() };
     list.extend(next.columns.iter().cloned());
     let list = list.join(", ");
     format!("INSERT OR FAIL INTO main.{table} ({list}) SELECT {list} FROM next.{table}")
+}
+
+fn transferred_whole(live: Option<&Shape>, next: &Shape) -> bool {
+    live.is_some_and(|live| {
+        live.rowid == next.rowid && live.columns == next.columns && (!next.rowid || (live.indexed && next.indexed))
+    })
+}
+
+/// Whether a rowid table copied by transfer kept its rows' rowids. Had SQLite inserted row by
+/// row instead, the rows would be numbered 1, 2, ... in rowid order: the same rowids when the
+/// next version's have no gap, and otherwise a highest rowid lower than the next version's.
+/// So equal highest rowids prove the rowids equal, at the cost of two index lookups.
+async fn rowids_kept(conn: &mut sqlx::SqliteConnection, table: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT (SELECT max(rowid) FROM main.{table}) IS (SELECT max(rowid) FROM next.{table})"
+    ))
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn switch(
@@ -210,6 +241,11 @@ async fn copy(
             } else {
                 sqlx::query(&format!("DELETE FROM main.{table}")).execute(&mut *conn).await?;
                 sqlx::query(&copy_statement(table, live.as_ref(), &next)).execute(&mut *conn).await?;
+                if next.rowid && transferred_whole(live.as_ref(), &next) && !rowids_kept(conn, table).await? {
+                    return Err(sqlx::Error::Protocol(format!(
+                        "the switch's copy of {table} numbered its rows anew instead of keeping their rowids"
+                    )));
+                }
             }
             tracing::debug!(projection, table, elapsed = ?started.elapsed(), "the switch copied a table");
         }
@@ -260,32 +296,86 @@ async fn copy(
 mod tests {
     use super::*;
 
-    fn shape(columns: &[&str], rowid: bool) -> Shape {
-        Shape { columns: columns.iter().map(|c| (*c).to_owned()).collect(), rowid, fts5: None }
+    fn shape(columns: &[&str], rowid: bool, indexed: bool) -> Shape {
+        Shape { columns: columns.iter().map(|c| (*c).to_owned()).collect(), rowid, indexed, fts5: None }
     }
 
     #[test]
-    fn matching_tables_without_rowid_are_transferred_whole() {
-        let refs = shape(&["item_id", "field", "target"], false);
+    fn matching_tables_without_rowid_or_with_an_index_are_transferred_whole() {
+        let refs = shape(&["item_id", "field", "target"], false, true);
         assert_eq!(
-            copy_statement("content_refs", Some(&shape(&["item_id", "field", "target"], false)), &refs),
+            copy_statement("content_refs", Some(&refs), &refs),
             "INSERT OR FAIL INTO main.content_refs SELECT * FROM next.content_refs"
         );
+        let items = shape(&["id", "slug"], true, true);
+        assert_eq!(
+            copy_statement("content_items", Some(&items), &items),
+            "INSERT OR FAIL INTO main.content_items SELECT * FROM next.content_items"
+        );
     }
 
     #[test]
-    fn rowid_tables_and_differing_columns_name_every_column() {
-        let items = shape(&["id", "slug"], true);
+    fn unindexed_rowid_tables_and_differing_columns_name_every_column() {
+        let bare = shape(&["id", "slug"], true, false);
         assert_eq!(
-            copy_statement("content_items", Some(&items), &items),
-            "INSERT OR FAIL INTO main.content_items (rowid, id, slug) SELECT rowid, id, slug FROM next.content_items"
+            copy_statement("log", Some(&bare), &bare),
+            "INSERT OR FAIL INTO main.log (rowid, id, slug) SELECT rowid, id, slug FROM next.log"
         );
-        let next = shape(&["a", "b"], false);
-        for live in [None, Some(shape(&["b", "a"], false)), Some(shape(&["a", "b"], true))] {
+        let indexed = shape(&["id", "slug"], true, true);
+        assert_eq!(
+            copy_statement("log", Some(&bare), &indexed),
+            "INSERT OR FAIL INTO main.log (rowid, id, slug) SELECT rowid, id, slug FROM next.log"
+        );
+        let next = shape(&["a", "b"], false, true);
+        for live in [None, Some(shape(&["b", "a"], false, true)), Some(shape(&["a", "b"], true, true))] {
             assert_eq!(
                 copy_statement("t", live.as_ref(), &next),
                 "INSERT OR FAIL INTO main.t (a, b) SELECT a, b FROM next.t"
             );
         }
+    }
+
+    /// SQLite's transfer, run as the switch runs it (an emptied table, `OR FAIL`), keeps the
+    /// rowids of an indexed rowid table, gaps included, and [`rowids_kept`] says so; a copy
+    /// that numbers the rows anew is caught.
+    #[tokio::test]
+    async fn the_transfer_keeps_rowids_and_a_renumbered_copy_is_caught() {
+        use sqlx::Connection;
+        let dir = tempfile::tempdir().unwrap();
+        let next_path = dir.path().join("next.sqlite");
+        let mut conn =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("live.sqlite").display()))
+                .await
+                .unwrap();
+        let schema = "(id BLOB NOT NULL PRIMARY KEY, body TEXT NOT NULL)";
+        sqlx::query(&format!("CREATE TABLE t {schema}")).execute(&mut conn).await.unwrap();
+        sqlx::query("INSERT INTO t (rowid, id, body) VALUES (1, x'01', 'old')").execute(&mut conn).await.unwrap();
+        sqlx::query("ATTACH DATABASE $1 AS next")
+            .bind(next_path.display().to_string())
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE TABLE next.t {schema}")).execute(&mut conn).await.unwrap();
+        for rowid in [3_i64, 7, 8, 20] {
+            sqlx::query("INSERT INTO next.t (rowid, id, body) VALUES ($1, randomblob(16), 'b')")
+                .bind(rowid)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        let live = shape(&["id", "body"], true, true);
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+        sqlx::query("DELETE FROM main.t").execute(&mut conn).await.unwrap();
+        sqlx::query(&copy_statement("t", Some(&live), &live)).execute(&mut conn).await.unwrap();
+        assert!(rowids_kept(&mut conn, "t").await.unwrap());
+        let rowids: Vec<i64> =
+            sqlx::query_scalar("SELECT rowid FROM main.t ORDER BY rowid").fetch_all(&mut conn).await.unwrap();
+        assert_eq!(rowids, [3, 7, 8, 20]);
+        sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
+
+        // Into a table that is not empty SQLite does not transfer, and numbers the rows after
+        // the highest one there: caught.
+        sqlx::query("INSERT OR FAIL INTO main.t SELECT * FROM next.t").execute(&mut conn).await.unwrap();
+        assert!(!rowids_kept(&mut conn, "t").await.unwrap());
     }
 }
