@@ -4,6 +4,7 @@
 pub mod catchup;
 pub mod cpu;
 pub mod folio;
+pub mod http1;
 pub mod load;
 pub mod measure;
 pub mod pg;

@@ -1,6 +1,7 @@
 //! The closed-loop HTTP load harness: N connection tasks, each sending its next request as soon
 //! as the previous one answered, for a warm-up and then a measured window.
 
+use crate::http1::Client;
 use crate::measure::{histogram, Figures};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -74,7 +75,7 @@ where
 /// error answers (status and body) to stderr.
 #[derive(Debug, Clone)]
 pub struct Getter {
-    client: reqwest::Client,
+    client: Arc<Client>,
     key: Option<Arc<str>>,
     expected: u16,
     label: Arc<str>,
@@ -85,33 +86,19 @@ pub struct Getter {
 const SHOWN_ERRORS: usize = 5;
 
 impl Getter {
-    pub fn new(client: reqwest::Client, label: &str, key: Option<&str>) -> Self {
+    pub fn new(client: Arc<Client>, label: &str, key: Option<&str>) -> Self {
         Self { client, key: key.map(Arc::from), expected: 200, label: Arc::from(label), shown: Arc::default() }
     }
 
-    /// GET `url`, read the whole body; true when the status was the expected one.
+    /// GET `url` (of the client's server), read the whole body; true when the status was the
+    /// expected one.
     pub async fn get(&self, url: &str) -> bool {
-        let mut request = self.client.get(url);
-        if let Some(key) = &self.key {
-            request = request.bearer_auth(key);
-        }
-        match request.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                match response.bytes().await {
-                    Ok(body) if status == self.expected => {
-                        drop(body);
-                        true
-                    }
-                    Ok(body) => {
-                        self.show(&format!("{status} {url}: {}", String::from_utf8_lossy(&body)));
-                        false
-                    }
-                    Err(e) => {
-                        self.show(&format!("{status} {url}: reading the body: {e}"));
-                        false
-                    }
-                }
+        let request = self.client.request("GET", url, self.key.as_deref(), None);
+        match self.client.send(&request).await {
+            Ok(answer) if answer.status == self.expected => true,
+            Ok(answer) => {
+                self.show(&format!("{} {url}: {}", answer.status, String::from_utf8_lossy(&answer.body)));
+                false
             }
             Err(e) => {
                 self.show(&format!("{url}: {e}"));

@@ -4,6 +4,7 @@
 //! idle" target. The rebuild goes through the real binary, as an operator runs it.
 
 use crate::folio::Server;
+use crate::http1::Client;
 use crate::load::Getter;
 use crate::measure::{histogram, Figures};
 use crate::Error;
@@ -65,7 +66,7 @@ pub async fn wait_caught_up(folio: &Path, store: &[String], timeout: Duration) -
 /// request at its next slot; latency counts from the slot, so a stall shows in full
 /// (no coordinated omission).
 pub async fn paced_reads(
-    client: &reqwest::Client,
+    client: &Arc<Client>,
     load: &ReadLoad,
     stop: Arc<AtomicBool>,
     window: Option<Duration>,
@@ -207,8 +208,7 @@ pub async fn run(
     let serve_args: Vec<String> = ["--query-cache-mb", "0"].iter().map(|s| (*s).to_owned()).collect();
     let server = Server::start(folio, store, &serve_args)?;
     let head = wait_caught_up(folio, store, Duration::from_secs(4 * 3600)).await?;
-    let client =
-        reqwest::Client::builder().pool_max_idle_per_host(load.connections).timeout(Duration::from_secs(30)).build()?;
+    let client = Arc::new(Client::new(&server.url, Some(Duration::from_secs(30)))?);
     let load = ReadLoad { url: format!("{}{}", server.url, load.url), ..load.clone() };
     // Warm-up, then the idle window.
     let never = Arc::new(AtomicBool::new(false));

@@ -8,6 +8,7 @@
 use clap::Parser;
 use perf::cpu::Snapshot;
 use perf::folio::{create_key, Server, Store};
+use perf::http1::Client;
 use perf::load::load;
 use perf::measure::Figures;
 use perf::query::run::Cpu;
@@ -127,10 +128,10 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
     let role = if profile == "cluster" { "command-api" } else { "serve" };
     let server = Server::start_role(&args.folio, role, &store, &[])?;
     let (paths, site, editor) = prepare(&server.url, &admin, args.articles).await?;
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.connections).build()?;
+    let client = Arc::new(Client::new(&server.url, None)?);
 
     let paths = Arc::new(paths);
-    let (base, view_paths) = (server.url.clone(), paths.clone());
+    let view_paths = paths.clone();
     let (views_client, views_site) = (client.clone(), site.clone());
     let measures = |workload: &str| args.workloads.iter().any(|w| w == workload);
     let db_name = database.as_ref().map(|d| d.name.clone()).unwrap_or_default();
@@ -142,15 +143,11 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
     });
     let views = if measures("views") {
         load(args.connections, args.warmup, args.seconds, move |n| {
-            let url = format!("{base}{}/views", view_paths[(n as usize * 7919) % view_paths.len()]);
-            let body = json!({"user": (n % 100_000).to_string()});
-            let (client, site) = (views_client.clone(), views_site.clone());
-            async move {
-                match client.post(url).bearer_auth(site).json(&body).send().await {
-                    Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
-                    Err(_) => false,
-                }
-            }
+            let path = format!("{}/views", view_paths[(n as usize * 7919) % view_paths.len()]);
+            let body = format!(r#"{{"user":"{}"}}"#, n % 100_000);
+            let request = views_client.request("POST", &path, Some(&views_site), Some(body.as_bytes()));
+            let client = views_client.clone();
+            async move { client.send(&request).await.is_ok_and(|answer| (200..300).contains(&answer.status)) }
         })
         .await
     } else {
@@ -161,25 +158,20 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
 
     // Content writes: creates of new articles (each claims its slug), then revisions of the
     // published ones (each needs the version it read, for If-Match).
-    let (base, create_client, create_key) = (server.url.clone(), client.clone(), editor.clone());
+    let (create_client, create_key) = (client.clone(), editor.clone());
     let creates = if !measures("creates") {
         nothing()
     } else {
         load(args.connections, 1, args.seconds, move |n| {
-            let url = format!("{base}/v1/content/article");
-            let body = json!({"fields": {"title": format!("Bench article {n}")}});
-            let (client, key) = (create_client.clone(), create_key.clone());
-            async move {
-                match client.post(url).bearer_auth(key).json(&body).send().await {
-                    Ok(response) => response.status().as_u16() == 201 && response.bytes().await.is_ok(),
-                    Err(_) => false,
-                }
-            }
+            let body = json!({"fields": {"title": format!("Bench article {n}")}}).to_string();
+            let request =
+                create_client.request("POST", "/v1/content/article", Some(&create_key), Some(body.as_bytes()));
+            let client = create_client.clone();
+            async move { client.send(&request).await.is_ok_and(|answer| answer.status == 201) }
         })
         .await
     };
-    let (base, revise_client, revise_key, revise_paths) =
-        (server.url.clone(), client.clone(), editor.clone(), paths.clone());
+    let (revise_client, revise_key, revise_paths) = (client.clone(), editor.clone(), paths.clone());
     let connections = args.connections;
     let revisions = if !measures("revisions") {
         nothing()
@@ -190,21 +182,16 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
             // when the article count is a multiple of the connections.
             let (c, k) = (n as usize / 1_000_003, n as usize % 1_000_003);
             let path = revise_paths[(c + connections * k) % revise_paths.len()].clone();
-            let (client, key, base) = (revise_client.clone(), revise_key.clone(), base.clone());
-            async move { revise(&client, &base, &path, &key, n).await }
+            let (client, key) = (revise_client.clone(), revise_key.clone());
+            async move { revise(&client, &path, &key, n).await }
         })
         .await
     };
 
-    let health = format!("{}/healthz", server.url);
+    let health: Arc<[u8]> = client.request("GET", "/healthz", None, None).into();
     let ceiling = load(args.connections, 1, args.seconds, move |_| {
-        let (client, url) = (client.clone(), health.clone());
-        async move {
-            match client.get(url).send().await {
-                Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
-                Err(_) => false,
-            }
-        }
+        let (client, request) = (client.clone(), health.clone());
+        async move { client.send(&request).await.is_ok_and(|answer| (200..300).contains(&answer.status)) }
     })
     .await;
     drop(server);
@@ -217,19 +204,15 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
 /// One revision as an editor's tool does it: learn the item's version (a no-op publish answers it
 /// without appending; the query API will serve it later), then PATCH with If-Match. The figure
 /// times both requests together.
-async fn revise(client: &reqwest::Client, base: &str, path: &str, key: &str, n: u64) -> bool {
-    let Ok(current) = client.post(format!("{base}{path}/publish")).bearer_auth(key).send().await else { return false };
-    let Ok(body) = current.json::<Value>().await else { return false };
+async fn revise(client: &Client, path: &str, key: &str, n: u64) -> bool {
+    let publish = client.request("POST", &format!("{path}/publish"), Some(key), None);
+    let Ok(current) = client.send(&publish).await else { return false };
+    let Ok(body) = serde_json::from_slice::<Value>(&current.body) else { return false };
     let Some(version) = body["version"].as_u64() else { return false };
-    let patch = client
-        .patch(format!("{base}{path}"))
-        .bearer_auth(key)
-        .header("if-match", format!("\"{version}\""))
-        .json(&json!({"fields": {"title": format!("Revised {n}")}}));
-    match patch.send().await {
-        Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
-        Err(_) => false,
-    }
+    let patch = json!({"fields": {"title": format!("Revised {n}")}}).to_string();
+    let if_match = format!("\"{version}\"");
+    let request = client.request_with("PATCH", path, Some(key), &[("If-Match", &if_match)], Some(patch.as_bytes()));
+    client.send(&request).await.is_ok_and(|answer| (200..300).contains(&answer.status))
 }
 
 #[tokio::main]

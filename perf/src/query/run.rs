@@ -116,7 +116,7 @@ pub async fn run_profile(profile: &str, args: &Args) -> Result<ProfileRun, Error
                     tokio::time::sleep(warmup).await;
                     (Snapshot::take(own, &db), Instant::now())
                 });
-                let figures = measure(workload, args, &client, &server.url, &site, &prepared).await?;
+                let figures = measure(workload, args, &server.url, &site, &prepared).await?;
                 let (before, began) = opened.await?;
                 let after = Snapshot::take(own, &database);
                 let cpu = Cpu::between(&before, &after, began.elapsed(), figures.operations);

@@ -4,21 +4,23 @@ use super::args::Args;
 use super::dataset::published_at_or_before;
 use super::setup::{encode, join, list_url, Setup};
 use super::{HEALTHZ, USERS};
+use crate::http1::Client;
 use crate::load::{load, Getter};
 use crate::measure::Figures;
 use crate::Error;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub async fn measure(
     workload: &str,
     args: &Args,
-    client: &reqwest::Client,
     base: &str,
     site: &str,
     setup: &Arc<Setup>,
 ) -> Result<Figures, Error> {
     let (c, warmup, seconds) = (args.connections, args.warmup, args.seconds);
     let articles = args.scale.articles();
+    let client = Arc::new(Client::new(base, Some(Duration::from_secs(args.request_timeout)))?);
     let getter = |key: Option<&str>| Getter::new(client.clone(), workload, key);
     let figures = match workload {
         "list20" => {

@@ -1,0 +1,341 @@
+//! A lean HTTP/1.1 client for the load generators. Why: the load generator shares the two cores
+//! with the server and the database it measures, so what it spends per request is taken from
+//! them. `reqwest` spent ~25 µs of CPU per request here (its pool, URL parsing, header maps, a
+//! task per connection and a channel to it); this client writes each request as one buffer on a
+//! keep-alive connection it owns while the request runs, and frames the answer with `httparse`
+//! (Content-Length or chunked). It speaks only what the benchmarks need: plain `http://`, no
+//! redirects, no compression, no pipelining.
+
+use std::io::{Error, ErrorKind};
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The most headers an answer may carry.
+const MAX_HEADERS: usize = 32;
+
+/// An answer: its status and whole body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// Keep-alive connections to one server, each used by one request at a time.
+#[derive(Debug)]
+pub struct Client {
+    /// `host:port`, as the Host header says it.
+    authority: String,
+    idle: Mutex<Vec<Connection>>,
+    timeout: Option<Duration>,
+}
+
+#[derive(Debug)]
+struct Connection {
+    stream: TcpStream,
+    /// Bytes read and not yet consumed.
+    buffer: Vec<u8>,
+}
+
+impl Client {
+    /// A client of the server at `base` (`http://host:port`, a path after it ignored); with a
+    /// `timeout`, a request that has not been answered by then fails.
+    pub fn new(base: &str, timeout: Option<Duration>) -> Result<Self, Error> {
+        let rest = base
+            .strip_prefix("http://")
+            .ok_or_else(|| Error::new(ErrorKind::InvalidInput, format!("not an http:// URL: {base}")))?;
+        let authority = rest.split('/').next().unwrap_or_default().to_owned();
+        Ok(Self { authority, idle: Mutex::new(Vec::new()), timeout })
+    }
+
+    /// The bytes of a request for `target` (a path with its query, or a whole URL of this
+    /// server), with a bearer `key` and a JSON `body` when given.
+    pub fn request(&self, method: &str, target: &str, key: Option<&str>, body: Option<&[u8]>) -> Vec<u8> {
+        self.request_with(method, target, key, &[], body)
+    }
+
+    /// [`Client::request`] with more headers, `(name, value)`.
+    pub fn request_with(
+        &self,
+        method: &str,
+        target: &str,
+        key: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Vec<u8> {
+        let path = path_of(target);
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.authority);
+        if let Some(key) = key {
+            head.push_str("Authorization: Bearer ");
+            head.push_str(key);
+            head.push_str("\r\n");
+        }
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if let Some(body) = body {
+            head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(body.unwrap_or_default());
+        bytes
+    }
+
+    /// Sends `request` (from [`Client::request`]) on an idle connection, or a new one, and reads
+    /// the whole answer. The connection goes back to the idle ones unless the server said it
+    /// closes it or anything failed.
+    pub async fn send(&self, request: &[u8]) -> Result<Answer, Error> {
+        match self.timeout {
+            Some(limit) => tokio::time::timeout(limit, self.send_now(request))
+                .await
+                .unwrap_or_else(|_| Err(Error::new(ErrorKind::TimedOut, "no answer in time"))),
+            None => self.send_now(request).await,
+        }
+    }
+
+    async fn send_now(&self, request: &[u8]) -> Result<Answer, Error> {
+        let reused = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        let mut connection = match reused {
+            Some(connection) => connection,
+            None => {
+                let stream = TcpStream::connect(&self.authority).await?;
+                stream.set_nodelay(true)?;
+                Connection { stream, buffer: Vec::with_capacity(16 * 1024) }
+            }
+        };
+        connection.stream.write_all(request).await?;
+        let (answer, keep) = connection.read_answer().await?;
+        if keep {
+            self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(connection);
+        }
+        Ok(answer)
+    }
+}
+
+/// The path and query of `target`, which may be a whole `http://` URL.
+fn path_of(target: &str) -> &str {
+    match target.strip_prefix("http://") {
+        Some(rest) => rest.find('/').map_or("/", |slash| &rest[slash..]),
+        None => target,
+    }
+}
+
+fn invalid(what: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidData, what.into())
+}
+
+/// How an answer's body is delimited.
+enum Framing {
+    Length(usize),
+    Chunked,
+    UntilClose,
+}
+
+impl Connection {
+    /// Reads more bytes into the buffer; an end of stream is an error unless `eof_ok`.
+    async fn fill(&mut self, eof_ok: bool) -> Result<usize, Error> {
+        self.buffer.reserve(16 * 1024);
+        let read = self.stream.read_buf(&mut self.buffer).await?;
+        if read == 0 && !eof_ok {
+            return Err(Error::new(ErrorKind::UnexpectedEof, "the server closed the connection mid-answer"));
+        }
+        Ok(read)
+    }
+
+    /// Reads one answer; also says whether the connection may be used again.
+    async fn read_answer(&mut self) -> Result<(Answer, bool), Error> {
+        let (status, head_len, framing, close) = loop {
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut response = httparse::Response::new(&mut headers);
+            match response.parse(&self.buffer).map_err(|e| invalid(format!("answer head: {e}")))? {
+                httparse::Status::Complete(head_len) => {
+                    let status = response.code.unwrap_or_default();
+                    let (framing, close) = framing_of(status, response.headers)?;
+                    break (status, head_len, framing, close);
+                }
+                httparse::Status::Partial => {
+                    self.fill(false).await?;
+                }
+            }
+        };
+        self.buffer.drain(..head_len);
+        let body = match framing {
+            Framing::Length(length) => {
+                while self.buffer.len() < length {
+                    self.fill(false).await?;
+                }
+                self.buffer.drain(..length).collect()
+            }
+            Framing::Chunked => self.read_chunked().await?,
+            Framing::UntilClose => {
+                while self.fill(true).await? > 0 {}
+                std::mem::take(&mut self.buffer)
+            }
+        };
+        let keep = !close && !matches!(framing, Framing::UntilClose);
+        Ok((Answer { status, body }, keep))
+    }
+
+    async fn read_chunked(&mut self) -> Result<Vec<u8>, Error> {
+        let mut body = Vec::new();
+        loop {
+            let (size_len, size) = loop {
+                match httparse::parse_chunk_size(&self.buffer).map_err(|_| invalid("a chunk's size"))? {
+                    httparse::Status::Complete((size_len, size)) => break (size_len, size),
+                    httparse::Status::Partial => {
+                        self.fill(false).await?;
+                    }
+                }
+            };
+            let size = usize::try_from(size).map_err(|_| invalid("a chunk larger than memory"))?;
+            // The chunk, then its CRLF (the last, empty chunk: no trailers expected, one CRLF).
+            while self.buffer.len() < size_len + size + 2 {
+                self.fill(false).await?;
+            }
+            body.extend_from_slice(&self.buffer[size_len..size_len + size]);
+            if &self.buffer[size_len + size..size_len + size + 2] != b"\r\n" {
+                return Err(invalid("a chunk not followed by CRLF"));
+            }
+            self.buffer.drain(..size_len + size + 2);
+            if size == 0 {
+                return Ok(body);
+            }
+        }
+    }
+}
+
+fn framing_of(status: u16, headers: &[httparse::Header<'_>]) -> Result<(Framing, bool), Error> {
+    let mut framing = None;
+    let mut close = false;
+    for header in headers {
+        if header.name.eq_ignore_ascii_case("content-length") {
+            let text = std::str::from_utf8(header.value).map_err(|_| invalid("Content-Length"))?;
+            framing = Some(Framing::Length(text.trim().parse().map_err(|_| invalid("Content-Length"))?));
+        } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+            if !header.value.eq_ignore_ascii_case(b"chunked") {
+                return Err(invalid("a transfer encoding other than chunked"));
+            }
+            framing = Some(Framing::Chunked);
+        } else if header.name.eq_ignore_ascii_case("connection") {
+            close = header.value.eq_ignore_ascii_case(b"close");
+        }
+    }
+    // No body, whatever the headers say (RFC 9112, 6.3).
+    if status == 204 || status == 304 || (100..200).contains(&status) {
+        return Ok((Framing::Length(0), close));
+    }
+    Ok((framing.unwrap_or(Framing::UntilClose), close))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    /// A server that answers each request on a connection with the next of `answers` (raw
+    /// bytes), written in pieces of `piece` bytes so that framing across reads is exercised;
+    /// returns its base URL and, when it ends, the requests it read.
+    async fn serve(answers: Vec<&'static [u8]>, piece: usize) -> (String, tokio::task::JoinHandle<Vec<String>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let handle = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut requests = Vec::new();
+            for answer in answers {
+                let mut read = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Read one request: its head, then the body its Content-Length announces.
+                loop {
+                    let n = socket.read(&mut buf).await.unwrap();
+                    read.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&read).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("Content-Length: "))
+                            .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+                        if read.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                requests.push(String::from_utf8(read).unwrap());
+                for chunk in answer.chunks(piece) {
+                    socket.write_all(chunk).await.unwrap();
+                    socket.flush().await.unwrap();
+                    tokio::task::yield_now().await;
+                }
+            }
+            requests
+        });
+        (base, handle)
+    }
+
+    #[tokio::test]
+    async fn answers_framed_by_length_and_by_chunks_on_one_kept_connection() {
+        let (base, server) = serve(
+            vec![
+                b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello",
+                b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n",
+                b"HTTP/1.1 304 Not Modified\r\netag: \"x\"\r\n\r\n",
+                b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
+            ],
+            3,
+        )
+        .await;
+        let client = Client::new(&base, Some(Duration::from_secs(5))).unwrap();
+        let get = client.request("GET", &format!("{base}/v1/x?a=1"), None, None);
+        let answer = client.send(&get).await.unwrap();
+        assert_eq!((answer.status, answer.body.as_slice()), (200, &b"hello"[..]));
+        let post =
+            client.request_with("POST", "/v1/views", Some("k3y"), &[("If-Match", "\"3\"")], Some(br#"{"user":"7"}"#));
+        let answer = client.send(&post).await.unwrap();
+        assert_eq!((answer.status, answer.body.as_slice()), (201, &b"abcdefg"[..]));
+        let answer = client.send(&get).await.unwrap();
+        assert_eq!((answer.status, answer.body.len()), (304, 0));
+        let answer = client.send(&get).await.unwrap();
+        assert_eq!((answer.status, answer.body.len()), (404, 0));
+
+        let requests = server.await.unwrap();
+        assert_eq!(requests.len(), 4, "every request went over the one kept connection");
+        let authority = base.trim_start_matches("http://");
+        assert_eq!(requests[0], format!("GET /v1/x?a=1 HTTP/1.1\r\nHost: {authority}\r\n\r\n"));
+        assert_eq!(
+            requests[1],
+            format!(
+                "POST /v1/views HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer k3y\r\nIf-Match: \"3\"\r\n\
+                 Content-Type: application/json\r\nContent-Length: 12\r\n\r\n{{\"user\":\"7\"}}"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_until_close_and_a_truncated_answer() {
+        let (base, server) = serve(vec![b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nuntil the end"], 4).await;
+        let client = Client::new(&base, None).unwrap();
+        let answer = client.send(&client.request("GET", "/", None, None)).await.unwrap();
+        assert_eq!((answer.status, answer.body.as_slice()), (200, &b"until the end"[..]));
+        server.await.unwrap();
+        assert!(client.idle.lock().unwrap().is_empty(), "a closed connection is not kept");
+
+        let (base, server) = serve(vec![b"HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\nshort"], 64).await;
+        let client = Client::new(&base, None).unwrap();
+        let error = client.send(&client.request("GET", "/", None, None)).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::UnexpectedEof);
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn no_answer_in_time_fails_and_bad_urls_are_refused() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let client = Client::new(&base, Some(Duration::from_millis(200))).unwrap();
+        let error = client.send(&client.request("GET", "/", None, None)).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::TimedOut);
+        assert_eq!(Client::new("https://example.com", None).unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(path_of("http://h:1"), "/");
+        assert_eq!(path_of("http://h:1/a?b=c"), "/a?b=c");
+    }
+}
