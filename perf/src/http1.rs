@@ -96,21 +96,56 @@ impl Client {
     }
 
     async fn send_now(&self, request: &[u8]) -> Result<Answer, Error> {
-        let reused = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
-        let mut connection = match reused {
-            Some(connection) => connection,
-            None => {
-                let stream = TcpStream::connect(&self.authority).await?;
-                stream.set_nodelay(true)?;
-                Connection { stream, buffer: Vec::with_capacity(16 * 1024) }
+        let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        if let Some(connection) = idle {
+            match self.exchange(connection, request).await {
+                // The server closes a connection that has been idle too long (actix: after 5 s),
+                // and a request written to it meanwhile finds it closed before any answer: the
+                // server never read it, so it goes again on a new connection, as browsers and
+                // hyper do. Anything else is the answer, or an error.
+                Err(Exchange::ClosedBeforeAnswer(_)) => {}
+                other => return other.map_err(Exchange::into_error),
             }
-        };
-        connection.stream.write_all(request).await?;
-        let (answer, keep) = connection.read_answer().await?;
+        }
+        let stream = TcpStream::connect(&self.authority).await?;
+        stream.set_nodelay(true)?;
+        let fresh = Connection { stream, buffer: Vec::with_capacity(16 * 1024) };
+        self.exchange(fresh, request).await.map_err(Exchange::into_error)
+    }
+
+    /// Writes `request` on `connection` and reads its answer; keeps the connection for the next
+    /// request when it may be.
+    async fn exchange(&self, mut connection: Connection, request: &[u8]) -> Result<Answer, Exchange> {
+        if let Err(error) = connection.stream.write_all(request).await {
+            return Err(Exchange::ClosedBeforeAnswer(error));
+        }
+        connection.buffer.clear();
+        if connection.fill(true).await.map_err(Exchange::ClosedBeforeAnswer)? == 0 {
+            return Err(Exchange::ClosedBeforeAnswer(Error::new(
+                ErrorKind::UnexpectedEof,
+                "the server closed the connection before answering",
+            )));
+        }
+        let (answer, keep) = connection.read_answer().await.map_err(Exchange::Failed)?;
         if keep {
             self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(connection);
         }
         Ok(answer)
+    }
+}
+
+/// How an exchange failed: before the first byte of an answer (the connection was found
+/// closed), or later.
+enum Exchange {
+    ClosedBeforeAnswer(Error),
+    Failed(Error),
+}
+
+impl Exchange {
+    fn into_error(self) -> Error {
+        match self {
+            Self::ClosedBeforeAnswer(error) | Self::Failed(error) => error,
+        }
     }
 }
 
@@ -325,6 +360,34 @@ mod tests {
         let error = client.send(&client.request("GET", "/", None, None)).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::UnexpectedEof);
         server.await.unwrap();
+    }
+
+    /// A kept connection the server has closed meanwhile (its idle timeout) is found closed
+    /// before any answer, and the request goes again on a new connection; the server sees it
+    /// once on each.
+    #[tokio::test]
+    async fn a_request_on_a_kept_connection_the_server_closed_goes_again_on_a_new_one() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let mut answered = 0;
+            for _ in 0..2 {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 4096];
+                let n = socket.read(&mut buf).await.unwrap();
+                assert!(String::from_utf8_lossy(&buf[..n]).starts_with("GET /again HTTP/1.1\r\n"));
+                socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.unwrap();
+                answered += 1;
+                // Then the connection is dropped: closed while the client keeps it.
+            }
+            answered
+        });
+        let client = Client::new(&base, Some(Duration::from_secs(5))).unwrap();
+        let request = client.request("GET", "/again", None, None);
+        assert_eq!(client.send(&request).await.unwrap().body, b"ok");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(client.send(&request).await.unwrap().body, b"ok", "answered on a new connection");
+        assert_eq!(server.await.unwrap(), 2);
     }
 
     #[tokio::test]
