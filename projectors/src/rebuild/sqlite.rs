@@ -149,6 +149,11 @@ fn copy_statement(table: &str, live: Option<&Shape>, next: &Shape) -> String {
     if transferred_whole(live, next) {
         return format!("INSERT OR FAIL INTO main.{table} SELECT * FROM next.{table}");
     }
+    named_copy_statement(table, next)
+}
+
+/// The copy that names every column, and `rowid` if the table has one.
+fn named_copy_statement(table: &str, next: &Shape) -> String {
     let mut list = if next.rowid { vec!["rowid".to_owned()] } else { Vec::new() };
     list.extend(next.columns.iter().cloned());
     let list = list.join(", ");
@@ -162,9 +167,10 @@ fn transferred_whole(live: Option<&Shape>, next: &Shape) -> bool {
 }
 
 /// Whether a rowid table copied by transfer kept its rows' rowids. Had SQLite inserted row by
-/// row instead, the rows would be numbered 1, 2, ... in rowid order: the same rowids when the
-/// next version's have no gap, and otherwise a highest rowid lower than the next version's.
-/// So equal highest rowids prove the rowids equal, at the cost of two index lookups.
+/// row instead (into the emptied table; the read models use no AUTOINCREMENT), the rows would
+/// be numbered 1, 2, ... in rowid order: the same rowids when the next version's have no gap,
+/// and otherwise a highest rowid lower than the next version's. So equal highest rowids prove
+/// the rowids equal, at the cost of two seeks to the end of each table's b-tree.
 async fn rowids_kept(conn: &mut sqlx::SqliteConnection, table: &str) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(&format!(
         "SELECT (SELECT max(rowid) FROM main.{table}) IS (SELECT max(rowid) FROM next.{table})"
@@ -224,6 +230,26 @@ async fn copy_fts5_index(
     Ok(())
 }
 
+/// Empties the live `table` and copies the next version's rows into it (see
+/// [`copy_statement`]). Should SQLite not transfer an indexed rowid table after all (a trigger
+/// or anything else that rules its transfer out), it inserts row by row with new rowids;
+/// [`rowids_kept`] sees it, and the table is emptied and copied again naming `rowid`.
+async fn copy_table(
+    conn: &mut sqlx::SqliteConnection,
+    table: &str,
+    live: Option<&Shape>,
+    next: &Shape,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!("DELETE FROM main.{table}")).execute(&mut *conn).await?;
+    sqlx::query(&copy_statement(table, live, next)).execute(&mut *conn).await?;
+    if next.rowid && transferred_whole(live, next) && !rowids_kept(conn, table).await? {
+        tracing::warn!(table, "SQLite did not transfer the table whole; copying it again row by row");
+        sqlx::query(&format!("DELETE FROM main.{table}")).execute(&mut *conn).await?;
+        sqlx::query(&named_copy_statement(table, next)).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 async fn copy(
     conn: &mut sqlx::SqliteConnection,
     projection: &str,
@@ -239,13 +265,7 @@ async fn copy(
             if let Some(definition) = &next.fts5 {
                 copy_fts5_index(conn, table, definition, live.as_ref()).await?;
             } else {
-                sqlx::query(&format!("DELETE FROM main.{table}")).execute(&mut *conn).await?;
-                sqlx::query(&copy_statement(table, live.as_ref(), &next)).execute(&mut *conn).await?;
-                if next.rowid && transferred_whole(live.as_ref(), &next) && !rowids_kept(conn, table).await? {
-                    return Err(sqlx::Error::Protocol(format!(
-                        "the switch's copy of {table} numbered its rows anew instead of keeping their rowids"
-                    )));
-                }
+                copy_table(conn, table, live.as_ref(), &next).await?;
             }
             tracing::debug!(projection, table, elapsed = ?started.elapsed(), "the switch copied a table");
         }
@@ -336,10 +356,10 @@ mod tests {
     }
 
     /// SQLite's transfer, run as the switch runs it (an emptied table, `OR FAIL`), keeps the
-    /// rowids of an indexed rowid table, gaps included, and [`rowids_kept`] says so; a copy
-    /// that numbers the rows anew is caught.
+    /// rowids of an indexed rowid table, gaps included, and [`rowids_kept`] says so; when
+    /// something rules the transfer out, the renumbered copy is caught and made again.
     #[tokio::test]
-    async fn the_transfer_keeps_rowids_and_a_renumbered_copy_is_caught() {
+    async fn the_transfer_keeps_rowids_and_a_renumbered_copy_is_made_again() {
         use sqlx::Connection;
         let dir = tempfile::tempdir().unwrap();
         let next_path = dir.path().join("next.sqlite");
@@ -373,9 +393,22 @@ mod tests {
         assert_eq!(rowids, [3, 7, 8, 20]);
         sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
 
-        // Into a table that is not empty SQLite does not transfer, and numbers the rows after
-        // the highest one there: caught.
-        sqlx::query("INSERT OR FAIL INTO main.t SELECT * FROM next.t").execute(&mut conn).await.unwrap();
-        assert!(!rowids_kept(&mut conn, "t").await.unwrap());
+        // A trigger on the live table rules the transfer out: SQLite inserts row by row with
+        // new rowids, which the check sees, and the copy goes again naming rowid.
+        sqlx::query("CREATE TEMP TRIGGER rules_the_transfer_out AFTER INSERT ON main.t BEGIN SELECT 1; END")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+        sqlx::query("DELETE FROM main.t").execute(&mut conn).await.unwrap();
+        sqlx::query(&copy_statement("t", Some(&live), &live)).execute(&mut conn).await.unwrap();
+        assert!(!rowids_kept(&mut conn, "t").await.unwrap(), "the row-by-row fallback numbered the rows anew");
+        sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+        copy_table(&mut conn, "t", Some(&live), &live).await.unwrap();
+        let rowids: Vec<i64> =
+            sqlx::query_scalar("SELECT rowid FROM main.t ORDER BY rowid").fetch_all(&mut conn).await.unwrap();
+        assert_eq!(rowids, [3, 7, 8, 20], "copied again, rowids kept");
+        sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
     }
 }
