@@ -128,7 +128,7 @@ async fn run_profile(profile: &str, args: &Args) -> Result<Measured, Error> {
     let role = if profile == "cluster" { "command-api" } else { "serve" };
     let server = Server::start_role(&args.folio, role, &store, &[])?;
     let (paths, site, editor) = prepare(&server.url, &admin, args.articles).await?;
-    let client = Arc::new(Client::new(&server.url, None)?);
+    let client = Arc::new(Client::new(&server.url, Some(std::time::Duration::from_secs(30)))?);
 
     let paths = Arc::new(paths);
     let view_paths = paths.clone();
