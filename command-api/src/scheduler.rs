@@ -7,8 +7,11 @@
 //! others see a version conflict and move on. Tests drive it with [`Scheduler::tick`] and a clock
 //! of their choosing, no sleeping.
 //!
-//! Today it learns the schedule by reading the whole log from the start; a projection of
-//! scheduled items will replace that scan when projections land.
+//! It learns the schedule by reading the log from the start, but only the four event types that
+//! change a schedule, filtered by the store ([`EventStore::read_stretch`]): a process starting on
+//! a log of millions of views reads a handful of rows instead of every event. (Reading every
+//! event cost a starting `folio serve` ~6 s of a core on the quick bench data, 2.5M events, and
+//! would have cost about a minute on the full data.)
 
 use crate::content::{self, content_stream, ContentState, Status};
 use crate::stream_state::{fold, LoadError};
@@ -20,7 +23,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-const PAGE: usize = 1000;
+/// Positions read per statement while catching up.
+const WINDOW: u64 = 1_000_000;
 pub const ACTOR: &str = "scheduler";
 
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +67,7 @@ fn schedule_change(event: &DomainEvent) -> Option<(ContentId, Option<DateTime<Ut
     }
 }
 
-/// Event types that can change the schedule, to skip decoding the rest.
+/// Event types that can change the schedule: the only ones the scheduler reads.
 const SCHEDULE_EVENTS: &[&str] = &["ContentScheduled", "ContentPublished", "ContentUnpublished", "ContentArchived"];
 
 pub struct Scheduler {
@@ -85,13 +89,10 @@ impl Scheduler {
 
     /// Reads the log from where it left off and updates the schedule.
     pub async fn catch_up(&mut self) -> Result<(), SchedulerError> {
+        let types: Vec<String> = SCHEDULE_EVENTS.iter().map(|t| (*t).to_owned()).collect();
         loop {
-            let page = self.store.read_all(self.after, PAGE).await.map_err(LoadError::Store)?;
-            for recorded in &page {
-                self.after = recorded.position;
-                if !SCHEDULE_EVENTS.contains(&recorded.event_type.as_str()) {
-                    continue;
-                }
+            let stretch = self.store.read_stretch(self.after, WINDOW, &types).await.map_err(LoadError::Store)?;
+            for recorded in &stretch.events {
                 let event = DomainEvent::from_recorded(recorded).map_err(LoadError::Decode)?;
                 match schedule_change(&event) {
                     Some((id, Some(at))) => {
@@ -103,9 +104,10 @@ impl Scheduler {
                     None => {}
                 }
             }
-            if page.len() < PAGE {
+            if stretch.through == self.after {
                 return Ok(());
             }
+            self.after = stretch.through;
         }
     }
 
