@@ -8,7 +8,7 @@
 use crate::projections;
 use actix_web::{web, HttpResponse};
 use infra::EventStore;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use projectors::ReadStore;
 use query_api::QueryState;
 use std::sync::atomic::Ordering;
@@ -18,6 +18,13 @@ use std::sync::{Arc, OnceLock};
 const BUCKETS: [f64; 14] =
     [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0];
 
+/// Size buckets for histograms that count things per occurrence (events per group commit,
+/// reads per gathered statement): 1 to 1024.
+const SIZES: [f64; 11] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0];
+
+/// The histograms measured in [`SIZES`] rather than seconds.
+const SIZED: [&str; 3] = ["folio_group_commit_events", "folio_group_commit_appends", "folio_read_gathered_reads"];
+
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
 /// The process's recorder, installed on first use (a process has one global recorder; tests
@@ -25,7 +32,11 @@ static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 pub fn handle() -> Option<PrometheusHandle> {
     HANDLE
         .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().set_buckets(&BUCKETS).ok()?.build_recorder();
+            let mut builder = PrometheusBuilder::new().set_buckets(&BUCKETS).ok()?;
+            for name in SIZED {
+                builder = builder.set_buckets_for_metric(Matcher::Full(name.to_owned()), &SIZES).ok()?;
+            }
+            let recorder = builder.build_recorder();
             let handle = recorder.handle();
             metrics::set_global_recorder(recorder).ok()?;
             Some(handle)
@@ -57,7 +68,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
 }
 
 #[utoipa::path(get, operation_id = "metrics", path = "/metrics", tag = "operations", security(()),
-    responses((status = 200, description = "Prometheus text format: `folio_http_request_duration_seconds` by method, route and status; `folio_appended_events_total`; `folio_group_commit_events` and `_appends`; `folio_projection_position`, `_lag_events`, `_lag_seconds`, `_parked_events` by projection (the relay included); `folio_event_store_head`; `folio_query_cache_hits_total`, `_misses_total`, `_entries`, `_bytes`", content_type = "text/plain")))]
+    responses((status = 200, description = "Prometheus text format: `folio_http_request_duration_seconds` by method, route and status; `folio_appended_events_total`; `folio_group_commit_events` and `_appends`; `folio_projection_position`, `_lag_events`, `_lag_seconds`, `_parked_events` by projection (the relay included); `folio_event_store_head`; `folio_query_cache_hits_total`, `_misses_total`, `_entries`, `_bytes`; `folio_read_db_wait_seconds` and `_query_seconds` by pool; `folio_read_gathered_reads` (reads per statement on PostgreSQL)", content_type = "text/plain")))]
 async fn render(exporter: web::Data<Exporter>) -> HttpResponse {
     let Some(handle) = handle() else {
         return HttpResponse::ServiceUnavailable().body("no metrics recorder in this process");

@@ -130,6 +130,7 @@ fn literal(arg: &Arg) -> Result<String, ScriptError> {
         | Arg::Time(_)
         | Arg::UuidArray(_)
         | Arg::F64Array(_)
+        | Arg::I64Array(_)
         | Arg::TimeArray(_) => Vec::new(),
     };
     if let Some(text) = texts.into_iter().find(|t| t.contains(':')) {

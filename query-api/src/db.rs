@@ -2,6 +2,7 @@
 //! ids as [`Uuid`], times as microseconds, booleans as `bool`.
 
 use crate::error::QueryError;
+use crate::gather::Waiting;
 use crate::read_pool::ThreadPools;
 use crate::sql::{Arg, Dialect, Planning, Sql};
 use chrono::{DateTime, Utc};
@@ -9,6 +10,7 @@ use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{PgPool, Row, SqlitePool};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -18,22 +20,30 @@ use uuid::Uuid;
 /// `per_values` for statements planned with PostgreSQL's default, `generic`
 /// (`plan_cache_mode = force_generic_plan`) for those marked [`Planning::Generic`]. Connections
 /// open on demand, up to the given pool's size per thread and per set.
+///
+/// Reads planned once are gathered ([`crate::gather`]): those that would wait for a connection
+/// run together as one statement.
 #[derive(Debug, Clone)]
 pub enum ReadDb {
-    Postgres { per_values: ThreadPools<PgConnection>, generic: ThreadPools<PgConnection> },
+    Postgres { per_values: ThreadPools<PgConnection>, generic: ThreadPools<PgConnection>, waiting: Arc<Waiting> },
     Sqlite(ThreadPools<SqliteConnection>),
 }
 
 /// One row, whichever backend it came from.
 pub enum AnyRow {
-    Postgres(PgRow),
+    /// Shared by the reads that asked the same ([`crate::gather`]); its own columns start at
+    /// `skip`.
+    Postgres {
+        row: Arc<PgRow>,
+        skip: usize,
+    },
     Sqlite(SqliteRow),
 }
 
 impl std::fmt::Debug for AnyRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::Postgres(_) => "AnyRow::Postgres",
+            Self::Postgres { .. } => "AnyRow::Postgres",
             Self::Sqlite(_) => "AnyRow::Sqlite",
         })
     }
@@ -42,7 +52,7 @@ impl std::fmt::Debug for AnyRow {
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 
-fn bind_postgres<'q>(text: &'q str, args: &'q [Arg]) -> PgQuery<'q> {
+pub(crate) fn bind_postgres<'q>(text: &'q str, args: &'q [Arg]) -> PgQuery<'q> {
     let mut query = sqlx::query(text);
     for arg in args {
         query = match arg {
@@ -54,6 +64,7 @@ fn bind_postgres<'q>(text: &'q str, args: &'q [Arg]) -> PgQuery<'q> {
             Arg::UuidArray(v) => query.bind(v.as_slice()),
             Arg::TextArray(v) => query.bind(v.as_slice()),
             Arg::F64Array(v) => query.bind(v.as_slice()),
+            Arg::I64Array(v) => query.bind(v.as_slice()),
             Arg::TimeArray(v) => query.bind(v.iter().map(|t| time_of(*t)).collect::<Vec<_>>()),
         };
     }
@@ -68,7 +79,7 @@ fn bind_sqlite<'q>(text: &'q str, args: &'q [Arg]) -> Result<SqliteQuery<'q>, Qu
             Arg::Uuid(u) => query.bind(*u),
             Arg::F64(f) => query.bind(*f),
             Arg::I64(i) | Arg::Time(i) => query.bind(*i),
-            Arg::UuidArray(_) | Arg::TextArray(_) | Arg::F64Array(_) | Arg::TimeArray(_) => {
+            Arg::UuidArray(_) | Arg::TextArray(_) | Arg::F64Array(_) | Arg::I64Array(_) | Arg::TimeArray(_) => {
                 return Err(QueryError::Corrupt("an array argument on SQLite".into()))
             }
         };
@@ -118,7 +129,7 @@ pub const MMAP_BYTES: u64 = 1 << 40;
 /// Longest a read-model statement may run; past it the read fails and its connection closes.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
-async fn within_timeout<T>(
+pub(crate) async fn within_timeout<T>(
     statement: impl std::future::Future<Output = Result<T, sqlx::Error>>,
 ) -> Result<T, sqlx::Error> {
     tokio::time::timeout(STATEMENT_TIMEOUT, statement)
@@ -126,7 +137,7 @@ async fn within_timeout<T>(
         .unwrap_or_else(|_| Err(sqlx::Error::Protocol("a read-model statement timed out".into())))
 }
 
-fn record_timing(pool: &'static str, started: Instant, acquired: Instant) {
+pub(crate) fn record_timing(pool: &'static str, started: Instant, acquired: Instant) {
     metrics::histogram!("folio_read_db_wait_seconds", "pool" => pool)
         .record(acquired.duration_since(started).as_secs_f64());
     metrics::histogram!("folio_read_db_query_seconds", "pool" => pool).record(acquired.elapsed().as_secs_f64());
@@ -152,6 +163,7 @@ impl ReadDb {
         Self::Postgres {
             per_values: ThreadPools::new(options, size, timeout),
             generic: ThreadPools::new(generic, size, timeout),
+            waiting: Arc::default(),
         }
     }
 
@@ -179,7 +191,7 @@ impl ReadDb {
     /// Closes every pool (see [`ThreadPools::close`]).
     pub fn close(&self) {
         match self {
-            Self::Postgres { per_values, generic } => {
+            Self::Postgres { per_values, generic, .. } => {
                 per_values.close();
                 generic.close();
             }
@@ -194,22 +206,25 @@ impl ReadDb {
     /// connections are not tested before use) is read again on another, up to the pool's size.
     pub async fn fetch(&self, sql: &Sql) -> Result<Vec<AnyRow>, QueryError> {
         match self {
-            Self::Postgres { per_values, generic } => {
-                let pool = pool_for(sql, per_values, generic);
-                let label = match sql.planning {
-                    Planning::Generic => "postgres_generic",
-                    Planning::PerValues => "postgres",
-                };
-                let mut attempts = pool.size();
+            Self::Postgres { per_values, waiting, generic } => {
+                if sql.planning == Planning::Generic {
+                    let gathered = crate::gather::fetch(generic, waiting, sql).await?;
+                    let skip = gathered.skip;
+                    return Ok(gathered.rows.into_iter().map(|row| AnyRow::Postgres { row, skip }).collect());
+                }
+                let mut attempts = per_values.size();
                 loop {
-                    match fetch_postgres(pool, label, sql).await {
+                    match fetch_postgres(per_values, "postgres", sql).await {
                         Err(Failed { error, again: true }) if attempts > 0 => {
                             tracing::warn!(%error, "a read-model connection had died; reading again on another");
                             attempts -= 1;
                         }
                         outcome => {
                             let rows = outcome.map_err(|failed| failed.error)?;
-                            return Ok(rows.into_iter().map(AnyRow::Postgres).collect());
+                            return Ok(rows
+                                .into_iter()
+                                .map(|row| AnyRow::Postgres { row: Arc::new(row), skip: 0 })
+                                .collect());
                         }
                     }
                 }
@@ -234,7 +249,7 @@ impl ReadDb {
     /// shows its generic plan (prepared, then `EXPLAIN EXECUTE` on a generic connection).
     pub async fn explain(&self, sql: &Sql) -> Result<Vec<String>, QueryError> {
         match self {
-            Self::Postgres { per_values, generic } => {
+            Self::Postgres { per_values, generic, .. } => {
                 let mut connection = pool_for(sql, per_values, generic).acquire().await?;
                 let mut tx = sqlx::Connection::begin(&mut *connection).await?;
                 sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
@@ -282,28 +297,28 @@ impl ReadDb {
 impl AnyRow {
     pub fn uuid(&self, i: usize) -> Result<Uuid, QueryError> {
         Ok(match self {
-            Self::Postgres(r) => r.try_get(i)?,
+            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
             Self::Sqlite(r) => r.try_get(i)?,
         })
     }
 
     pub fn opt_uuid(&self, i: usize) -> Result<Option<Uuid>, QueryError> {
         Ok(match self {
-            Self::Postgres(r) => r.try_get(i)?,
+            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
             Self::Sqlite(r) => r.try_get(i)?,
         })
     }
 
     pub fn text(&self, i: usize) -> Result<String, QueryError> {
         Ok(match self {
-            Self::Postgres(r) => r.try_get(i)?,
+            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
             Self::Sqlite(r) => r.try_get(i)?,
         })
     }
 
     pub fn opt_text(&self, i: usize) -> Result<Option<String>, QueryError> {
         Ok(match self {
-            Self::Postgres(r) => r.try_get(i)?,
+            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
             Self::Sqlite(r) => r.try_get(i)?,
         })
     }
@@ -311,10 +326,10 @@ impl AnyRow {
     /// An integer column (NULL as 0: counters without a row yet).
     pub fn count(&self, i: usize) -> Result<i64, QueryError> {
         Ok(match self {
-            Self::Postgres(r) => {
-                let v: Option<i64> = match r.try_get::<Option<i64>, _>(i) {
+            Self::Postgres { row: r, skip } => {
+                let v: Option<i64> = match r.try_get::<Option<i64>, _>(i + skip) {
                     Ok(v) => v,
-                    Err(_) => r.try_get::<Option<i32>, _>(i)?.map(i64::from),
+                    Err(_) => r.try_get::<Option<i32>, _>(i + skip)?.map(i64::from),
                 };
                 v.unwrap_or(0)
             }
@@ -324,14 +339,14 @@ impl AnyRow {
 
     pub fn opt_f64(&self, i: usize) -> Result<Option<f64>, QueryError> {
         Ok(match self {
-            Self::Postgres(r) => r.try_get(i)?,
+            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
             Self::Sqlite(r) => r.try_get(i)?,
         })
     }
 
     pub fn opt_bool(&self, i: usize) -> Result<Option<bool>, QueryError> {
         Ok(match self {
-            Self::Postgres(r) => r.try_get(i)?,
+            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
             Self::Sqlite(r) => r.try_get::<Option<i64>, _>(i)?.map(|v| v != 0),
         })
     }
@@ -343,7 +358,7 @@ impl AnyRow {
     /// A json column (PostgreSQL's EXPLAIN output) or JSON text.
     pub fn json(&self, i: usize) -> Result<serde_json::Value, QueryError> {
         Ok(match self {
-            Self::Postgres(r) => r.try_get::<sqlx::types::Json<serde_json::Value>, _>(i)?.0,
+            Self::Postgres { row: r, skip } => r.try_get::<sqlx::types::Json<serde_json::Value>, _>(i + skip)?.0,
             Self::Sqlite(r) => serde_json::from_str(&r.try_get::<String, _>(i)?).unwrap_or_default(),
         })
     }
@@ -351,7 +366,9 @@ impl AnyRow {
     /// A time column as microseconds since the epoch.
     pub fn opt_time(&self, i: usize) -> Result<Option<i64>, QueryError> {
         Ok(match self {
-            Self::Postgres(r) => r.try_get::<Option<DateTime<Utc>>, _>(i)?.map(|t| t.timestamp_micros()),
+            Self::Postgres { row: r, skip } => {
+                r.try_get::<Option<DateTime<Utc>>, _>(i + skip)?.map(|t| t.timestamp_micros())
+            }
             Self::Sqlite(r) => r.try_get(i)?,
         })
     }

@@ -2,6 +2,7 @@
 //! [`crate::http::problem`].
 
 use events::Position;
+use std::sync::Arc;
 
 /// A request the API cannot answer as asked: which rule, which parameter, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,8 +35,15 @@ pub enum QueryError {
     /// `Folio-Min-Position` was not reached in time.
     #[error("the read models have not reached position {wanted} yet")]
     NotReady { wanted: Position },
+    /// Shared: reads answered by one statement ([`crate::gather`]) share its error.
     #[error("read-model database error")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] Arc<sqlx::Error>),
     #[error("a stored read-model row is malformed: {0}")]
     Corrupt(String),
+}
+
+impl From<sqlx::Error> for QueryError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Database(Arc::new(error))
+    }
 }

@@ -12,6 +12,7 @@ pub mod cache;
 pub mod catalog;
 pub mod db;
 pub mod error;
+pub mod gather;
 pub mod http;
 pub mod keys;
 pub mod members;

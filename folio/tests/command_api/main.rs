@@ -87,6 +87,23 @@ on_every_read_backend!(
     explain::the_main_read_shapes_never_scan_a_whole_table,
 );
 
+/// Reads that reach the database every time (the response cache off), on each profile.
+mod read_uncached {
+    #[tokio::test]
+    async fn reads_fired_together_answer_as_each_alone_on_sqlite() {
+        let app = crate::TestApp::with_read_models_and_cache(false, false).await;
+        crate::query::gathered::reads_fired_together_answer_as_each_alone(&app).await;
+        app.cleanup().await;
+    }
+
+    #[tokio::test]
+    async fn reads_fired_together_answer_as_each_alone_on_postgres() {
+        let app = crate::TestApp::with_read_models_and_cache(true, false).await;
+        crate::query::gathered::reads_fired_together_answer_as_each_alone(&app).await;
+        app.cleanup().await;
+    }
+}
+
 /// PostgreSQL only: what a connection cut by the server does to reads.
 mod read_postgres_only {
     #[tokio::test]

@@ -33,40 +33,46 @@ pub struct Reply {
 
 impl TestApp {
     pub async fn sqlite() -> Self {
-        Self::sqlite_app(false).await
+        Self::sqlite_app(false, true).await
     }
 
     pub async fn postgres() -> Self {
-        Self::postgres_app(false).await
+        Self::postgres_app(false, true).await
     }
 
     /// As `folio serve` runs: the command API and every projector, in one process.
     pub async fn with_read_models(postgres: bool) -> Self {
+        Self::with_read_models_and_cache(postgres, true).await
+    }
+
+    /// As [`TestApp::with_read_models`], with the query API's response cache on or off (every
+    /// read then goes to the database).
+    pub async fn with_read_models_and_cache(postgres: bool, cache: bool) -> Self {
         if postgres {
-            Self::postgres_app(true).await
+            Self::postgres_app(true, cache).await
         } else {
-            Self::sqlite_app(true).await
+            Self::sqlite_app(true, cache).await
         }
     }
 
-    async fn sqlite_app(read_models: bool) -> Self {
+    async fn sqlite_app(read_models: bool, cache: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteEventStore::open(&dir.path().join("events.sqlite"), StoreConfig::default()).await.unwrap();
         let read = match read_models {
             true => Some(ReadStore::open_sqlite(&dir.path().join("read.sqlite")).await.unwrap()),
             false => None,
         };
-        Self::start(Arc::new(store), Some(dir), None, read).await
+        Self::start(Arc::new(store), Some(dir), None, read, cache).await
     }
 
-    async fn postgres_app(read_models: bool) -> Self {
+    async fn postgres_app(read_models: bool, cache: bool) -> Self {
         let database = TestDatabase::create().await;
         let store = PostgresEventStore::connect(&database.url, StoreConfig::default()).await.unwrap();
         let read = match read_models {
             true => Some(ReadStore::connect_postgres(&database.url, 4).await.unwrap()),
             false => None,
         };
-        Self::start(Arc::new(store), None, Some(database), read).await
+        Self::start(Arc::new(store), None, Some(database), read, cache).await
     }
 
     async fn start(
@@ -74,7 +80,9 @@ impl TestApp {
         dir: Option<tempfile::TempDir>,
         database: Option<TestDatabase>,
         read: Option<ReadStore>,
+        cache: bool,
     ) -> Self {
+        let defaults = query_api::QueryConfig::default();
         let admin = issue_key(store.as_ref(), Role::Admin).await;
         let app = match &read {
             Some(read) => Application::with_read_models(
@@ -84,7 +92,8 @@ impl TestApp {
                 read.clone(),
                 query_api::QueryConfig {
                     min_position_timeout: std::time::Duration::from_secs(1),
-                    ..query_api::QueryConfig::default()
+                    cache_bytes: if cache { defaults.cache_bytes } else { 0 },
+                    ..defaults
                 },
                 RunnerConfig::default(),
             )

@@ -1,6 +1,7 @@
 //! SQL text with its arguments, for either read-model backend. Every value goes through
 //! [`Sql::bind`]: the text holds only placeholders, identifiers are fixed strings of this crate.
 
+pub mod batch;
 mod conditions;
 pub mod list;
 pub mod lookups;
@@ -26,6 +27,7 @@ pub enum Arg {
     UuidArray(Vec<Uuid>),
     TextArray(Vec<String>),
     F64Array(Vec<f64>),
+    I64Array(Vec<i64>),
     TimeArray(Vec<i64>),
 }
 
@@ -156,6 +158,7 @@ pub fn postgres_literal(arg: &Arg) -> String {
         Arg::UuidArray(v) => list(v.iter().map(|u| format!("'{u}'")).collect(), "uuid"),
         Arg::TextArray(v) => list(v.iter().map(|t| text(t)).collect(), "text"),
         Arg::F64Array(v) => list(v.iter().map(|f| format!("{f:?}")).collect(), "float8"),
+        Arg::I64Array(v) => list(v.iter().map(i64::to_string).collect(), "int8"),
         Arg::TimeArray(v) => list(v.iter().map(|t| time(*t)).collect(), "timestamptz"),
     }
 }

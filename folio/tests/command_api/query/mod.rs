@@ -5,5 +5,6 @@ pub mod bad_input;
 pub mod blog;
 pub mod cache;
 pub mod explain;
+pub mod gathered;
 pub mod lists;
 pub mod reads;
