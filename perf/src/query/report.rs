@@ -107,6 +107,12 @@ among the real `next` cursors of the list paged by 100, also uniform over depth)
 20 article ids (one primary-key lookup in `folio_bench.state_items`, filled at setup). pgbench \
 receives the rows and discards them; Folio decodes each document, keeps the asked fields and \
 renders JSON over HTTP.
+- One statement per request on the pgbench side; not always on Folio's: under load the query API \
+gathers the reads of a statement that arrive while it runs into its next execution (ARCHITECTURE.md, \
+\"Gathered reads\": the values as `unnest`ed arrays, the statement run per read as a `LATERAL` \
+subquery). The ceiling is what PostgreSQL gives a client sending the statement once per request; \
+the gathered form is Folio's own way of asking it less often, and the \"folio / postgres\" CPU \
+column shows what that saves on the database.
 - detail is `GET /v1/content/article/article-<id>`: the item with its counters. DATASET.md's detail \
 also carries the comments; Folio serves those at `/comments`, so neither side reads them here. \
 history and state use a site key; a site sees published items only, so history U skips drafts.
