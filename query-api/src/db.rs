@@ -21,8 +21,8 @@ use uuid::Uuid;
 /// (`plan_cache_mode = force_generic_plan`) for those marked [`Planning::Generic`]. Connections
 /// open on demand, up to the given pool's size per thread and per set.
 ///
-/// Reads planned once are gathered ([`crate::gather`]): those that would wait for a connection
-/// run together as one statement.
+/// Reads planned once are gathered ([`crate::gather`]): those that arrive while a statement of
+/// the same text runs on their thread go together in its next execution.
 #[derive(Debug, Clone)]
 pub enum ReadDb {
     Postgres { per_values: ThreadPools<PgConnection>, generic: ThreadPools<PgConnection>, waiting: Arc<Waiting> },
@@ -137,10 +137,19 @@ pub(crate) async fn within_timeout<T>(
         .unwrap_or_else(|_| Err(sqlx::Error::Protocol("a read-model statement timed out".into())))
 }
 
-pub(crate) fn record_timing(pool: &'static str, started: Instant, acquired: Instant) {
-    metrics::histogram!("folio_read_db_wait_seconds", "pool" => pool)
-        .record(acquired.duration_since(started).as_secs_f64());
-    metrics::histogram!("folio_read_db_query_seconds", "pool" => pool).record(acquired.elapsed().as_secs_f64());
+fn record_timing(pool: &'static str, started: Instant, acquired: Instant) {
+    record_wait(pool, acquired.duration_since(started));
+    record_query(pool, acquired.elapsed());
+}
+
+/// How long a read waited before its statement was sent (`folio_read_db_wait_seconds`).
+pub(crate) fn record_wait(pool: &'static str, waited: Duration) {
+    metrics::histogram!("folio_read_db_wait_seconds", "pool" => pool).record(waited.as_secs_f64());
+}
+
+/// A statement's round trip (`folio_read_db_query_seconds`).
+pub(crate) fn record_query(pool: &'static str, took: Duration) {
+    metrics::histogram!("folio_read_db_query_seconds", "pool" => pool).record(took.as_secs_f64());
 }
 
 fn time_of(micros: i64) -> DateTime<Utc> {

@@ -13,11 +13,14 @@
 //! - A read joins only a statement that has not started: every answer comes from a snapshot
 //!   taken after its read arrived. A write acknowledged (and notified) before a read arrives is
 //!   never missing from its answer, as if the read had run alone.
-//! - A read that gives up (its request went away) is left out of the statement; if the read
-//!   running a statement gives up, the others it took wait again: nothing is lost.
+//! - A read that gives up (its request went away) is left out of the statement. The statement
+//!   runs in a task of its own, holding the turn: the read that started it may give up, the
+//!   others it took along are answered all the same.
+//! - Waiting for the turn is bounded by the pool's acquire timeout, as waiting for a connection
+//!   is (then the read fails as a pool timeout: 503).
 //! - Statements of different texts run side by side, on connections of the same pool.
 
-use crate::db::{bind_postgres, record_timing, within_timeout};
+use crate::db::{bind_postgres, record_query, record_wait, within_timeout};
 use crate::error::QueryError;
 use crate::read_pool::{Lease, ThreadPools};
 use crate::sql::{batch, Arg, Sql};
@@ -48,6 +51,8 @@ pub struct Rows {
 pub struct Member {
     pub args: Vec<Arg>,
     pub reply: oneshot::Sender<Answer>,
+    /// When it was queued (its wait is timed from here).
+    pub arrived: Instant,
 }
 
 /// One statement's waiting reads on one thread, and the turn to run it (held while it runs).
@@ -58,7 +63,9 @@ struct Statement {
 }
 
 /// The reads waiting, by thread and statement. An entry stays once made: there are as many as
-/// statement texts planned once (a handful per content type) times threads.
+/// statement texts planned once times threads. The texts do not hold values (types, slugs, ids,
+/// users are parameters); they vary with the page size, the sort, a cursor, the visible statuses
+/// and the relation filtered on: a bounded set, a few hundred at most.
 #[derive(Debug, Default)]
 pub struct Waiting {
     statements: Mutex<HashMap<ThreadId, HashMap<String, Statement>>>,
@@ -86,7 +93,7 @@ impl Waiting {
             Some(statement) => statement,
             None => of_thread.entry(key.to_owned()).or_default(),
         };
-        statement.waiting.push_back(Member { args, reply });
+        statement.waiting.push_back(Member { args, reply, arrived: Instant::now() });
         (Ticket { thread }, answer, statement.turn.clone())
     }
 
@@ -112,29 +119,31 @@ impl Waiting {
 /// wait on this thread (see the module's rules).
 pub async fn fetch(pools: &ThreadPools<PgConnection>, waiting: &Waiting, sql: &Sql) -> Result<Rows, QueryError> {
     let key = key_of(sql);
+    let deadline = tokio::time::Instant::now() + pools.acquire_timeout();
     loop {
         let (ticket, mut answer, turn) = waiting.enqueue(&key, sql.args.clone());
         let turn = tokio::select! {
             biased;
             answered = &mut answer => match answered {
                 Ok(answer) => return answer.map_err(QueryError::Database),
-                // The read that took it gave up before answering: queue again.
+                // The statement that took it was dropped unanswered (its runtime shut down).
                 Err(_) => continue,
             },
-            turn = turn.lock_owned() => turn,
+            turn = tokio::time::timeout_at(deadline, turn.lock_owned()) => match turn {
+                Ok(turn) => turn,
+                Err(_) => return Err(QueryError::Database(Arc::new(sqlx::Error::PoolTimedOut))),
+            },
         };
         // Its turn. The reads this thread has already been handed (requests read, tasks woken)
         // go first, so that those of this statement queue up and go along.
         tokio::task::yield_now().await;
         // Whatever waits now (this read, unless an earlier turn took it along).
         let members = waiting.take(&ticket, &key, MOST_MEMBERS);
-        if !members.is_empty() {
-            match pools.acquire().await {
-                Ok(lease) => run(pools, lease, sql, members).await,
-                Err(error) => answer_all(members, &Err(Arc::new(error))),
-            }
+        if members.is_empty() {
+            drop(turn);
+        } else {
+            tokio::spawn(run(pools.clone(), turn, sql.clone(), members));
         }
-        drop(turn);
         match answer.await {
             Ok(answer) => return answer.map_err(QueryError::Database),
             Err(_) => continue,
@@ -169,18 +178,31 @@ fn key_of(sql: &Sql) -> String {
     key
 }
 
-/// Runs `template` for every member on `lease` (reading again on another connection when a
-/// reused one turns out dead, as [`crate::ReadDb::fetch`] does) and answers each member.
-async fn run(pools: &ThreadPools<PgConnection>, lease: Lease<PgConnection>, template: &Sql, members: Vec<Member>) {
+/// Runs `template` for every member (reading again on another connection when a reused one
+/// turns out dead, as [`crate::ReadDb::fetch`] does), answers each member, then gives up the
+/// turn.
+async fn run(
+    pools: ThreadPools<PgConnection>,
+    turn: tokio::sync::OwnedMutexGuard<()>,
+    template: Sql,
+    members: Vec<Member>,
+) {
+    let lease = match pools.acquire().await {
+        Ok(lease) => lease,
+        Err(error) => return answer_all(members, &Err(Arc::new(error))),
+    };
+    for member in &members {
+        record_wait(POOL, member.arrived.elapsed());
+    }
     let args: Vec<&[Arg]> = members.iter().map(|m| m.args.as_slice()).collect();
     let (representatives, of_member) = batch::distinct(&args);
     let statement = match representatives.as_slice() {
-        [only] => Sql { args: args[*only].to_vec(), ..template.clone() },
-        _ => batch::batched(template, &representatives.iter().map(|&i| args[i]).collect::<Vec<_>>()),
+        [only] => Sql { args: args[*only].to_vec(), ..template },
+        _ => batch::batched(&template, &representatives.iter().map(|&i| args[i]).collect::<Vec<_>>()),
     };
     let skip = usize::from(representatives.len() > 1);
     metrics::histogram!("folio_read_gathered_reads").record(members.len() as f64);
-    let rows = run_on(pools, lease, &statement).await.and_then(|rows| route(rows, skip, representatives.len()));
+    let rows = run_on(&pools, lease, &statement).await.and_then(|rows| route(rows, skip, representatives.len()));
     match rows {
         Ok(groups) => {
             for (member, group) in members.into_iter().zip(of_member) {
@@ -189,7 +211,11 @@ async fn run(pools: &ThreadPools<PgConnection>, lease: Lease<PgConnection>, temp
         }
         Err(error) => answer_all(members, &Err(Arc::new(error))),
     }
+    drop(turn);
 }
+
+/// The pool label of gathered reads' metrics.
+const POOL: &str = "postgres_generic";
 
 async fn run_on(
     pools: &ThreadPools<PgConnection>,
@@ -199,16 +225,15 @@ async fn run_on(
     let mut lease = Some(lease);
     let mut attempts = pools.size();
     loop {
-        let started = Instant::now();
         let mut connection = match lease.take() {
             Some(connection) => connection,
             None => pools.acquire().await?,
         };
-        let acquired = Instant::now();
+        let started = Instant::now();
         let rows = within_timeout(bind_postgres(&statement.text, &statement.args).fetch_all(&mut *connection)).await;
         let again = connection.settle(&rows) && connection.reused();
         drop(connection);
-        record_timing("postgres_generic", started, acquired);
+        record_query(POOL, started.elapsed());
         match rows {
             Err(error) if again && attempts > 0 => {
                 tracing::warn!(%error, "a read-model connection had died; reading again on another");

@@ -99,6 +99,11 @@ impl<C: ReadConnection> ThreadPools<C> {
         Self { shared: Arc::new(shared) }
     }
 
+    /// The longest wait for a connection.
+    pub fn acquire_timeout(&self) -> Duration {
+        self.shared.acquire_timeout
+    }
+
     /// Most connections one thread opens.
     pub fn size(&self) -> u32 {
         u32::try_from(self.shared.size).unwrap_or(u32::MAX)

@@ -136,6 +136,7 @@ on_every_backend!(
     matrix::every_role_against_every_endpoint,
     openapi::the_openapi_document_lists_every_route_and_the_docs_page_renders_it,
     scheduler::two_schedulers_publish_a_due_item_exactly_once,
+    scheduler::a_tick_ends_while_events_keep_coming,
     keys::bad_key_requests_are_refused_and_append_nothing,
     types::a_type_is_defined_read_and_put_again_idempotently,
     types::types_are_listed_by_name_and_paged,

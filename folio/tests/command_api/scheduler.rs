@@ -63,3 +63,40 @@ pub async fn two_schedulers_publish_a_due_item_exactly_once(app: &TestApp) {
     let status = app.send("POST", &format!("{moved}/publish"), Some(&editor), None).await;
     assert_eq!(status.body["status"], "published");
 }
+
+/// A tick reads the log up to the head it found and publishes, however fast events keep coming
+/// (here a writer appends views the whole time); the schedule learnt is the same.
+pub async fn a_tick_ends_while_events_keep_coming(app: &TestApp) {
+    let definition = json!({"fields": [{"name": "title", "kind": "string", "required": true}], "slug_from": "title"});
+    app.send("PUT", "/v1/types/article", Some(&app.admin), Some(definition)).await;
+    let editor = app.key(Role::Editor).await;
+    let site = app.key(Role::Site).await;
+    let now = Utc::now();
+    let created =
+        app.send("POST", "/v1/content/article", Some(&editor), Some(json!({"fields": {"title": "Viewed"}}))).await;
+    let viewed = format!("/v1/content/article/{}", created.body["id"].as_str().unwrap());
+    assert_eq!(app.send("POST", &format!("{viewed}/publish"), Some(&editor), None).await.status, 200);
+    let due = scheduled_item(app, &editor, "Due", now + Duration::hours(1)).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = tokio::spawn({
+        let (client, url, site, stop) = (app.client.clone(), format!("{}{viewed}/views", app.url), site, stop.clone());
+        async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let reply = client.post(&url).bearer_auth(&site).json(&json!({"user": format!("u{n}")})).send().await;
+                assert!(reply.unwrap().status().is_success());
+                n += 1;
+            }
+            n
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut scheduler = Scheduler::new(app.store.clone());
+    let published =
+        tokio::time::timeout(std::time::Duration::from_secs(20), scheduler.tick(now + Duration::hours(2))).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let views = writer.await.unwrap();
+    assert_eq!(published.expect("the tick ended").unwrap().len(), 1, "the due item was published");
+    assert_eq!(published_at(app, &due).await.len(), 1);
+    assert!(views > 0, "views were appended throughout");
+}

@@ -177,12 +177,19 @@ fn float_text(f: f64) -> String {
     }
 }
 
-/// Microseconds since the epoch as a `timestamptz` literal in UTC.
+/// Microseconds since the epoch as a `timestamptz` literal in UTC, as PostgreSQL reads one: the
+/// year unsigned, with ` BC` for years before 1 (year 0 is 1 BC), however many digits it has.
 fn time_text(micros: i64) -> String {
+    use chrono::Datelike;
     let mut out = String::new();
     match DateTime::from_timestamp_micros(micros) {
         Some(t) => {
-            let _ = write!(out, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f+00"));
+            let year = t.year();
+            let shown = if year <= 0 { 1 - year } else { year };
+            let _ = write!(out, "{shown:04}-{}", t.format("%m-%d %H:%M:%S%.6f+00"));
+            if year <= 0 {
+                out.push_str(" BC");
+            }
         }
         None => out.push_str(if micros < 0 { "-infinity" } else { "infinity" }),
     }

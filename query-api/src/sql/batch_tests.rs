@@ -71,6 +71,12 @@ fn array_literals_escape_quotes_and_backslashes() {
     assert_eq!(array_literal(&arg), r#"{"a\"b","c\\d","e,f}",""}"#);
     assert_eq!(array_literal(&Arg::F64Array(vec![1.5, f64::INFINITY, f64::NAN])), r#"{"1.5","Infinity","NaN"}"#);
     assert_eq!(array_literal(&Arg::TimeArray(vec![1_500_000])), r#"{"1970-01-01 00:00:01.500000+00"}"#);
+    // Years past 9999 unsigned, years before 1 with BC (year 0 is 1 BC), as PostgreSQL reads them.
+    let year = |y: i32| chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let micros = |y: i32| year(y).timestamp_micros();
+    assert_eq!(time_text(micros(12345)), "12345-01-01 00:00:00.000000+00");
+    assert_eq!(time_text(micros(0)), "0001-01-01 00:00:00.000000+00 BC");
+    assert_eq!(time_text(micros(-99)), "0100-01-01 00:00:00.000000+00 BC");
 }
 
 #[test]

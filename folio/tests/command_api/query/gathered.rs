@@ -85,25 +85,24 @@ pub async fn reads_fired_together_answer_as_each_alone(app: &TestApp) {
     }
     assert!(ids(&alone[0]).len() == 3, "the newest page has three items: {}", alone[0]);
     let before = gathered(app).await;
-    // Together: every read four times over, all at once, until PostgreSQL has gathered some.
+    // Together: every read once, all at once (so a statement answering several reads had
+    // different values to unnest), until PostgreSQL has gathered some.
+    let dialect = folio::query::read_db(app.read.as_ref().unwrap()).dialect();
     for round in 0..20 {
-        let together =
-            join_all((0..4).flat_map(|_| reads.iter()).map(|(path, key)| get(app, path, key.as_deref()))).await;
-        for (i, (status, body)) in together.into_iter().enumerate() {
-            let (path, _) = &reads[i % reads.len()];
+        let together = join_all(reads.iter().map(|(path, key)| get(app, path, key.as_deref()))).await;
+        for ((status, body), ((path, _), alone)) in together.into_iter().zip(reads.iter().zip(&alone)) {
             assert_eq!(status, 200, "{path}: {body}");
-            assert_eq!(body, alone[i % reads.len()], "{path} answered differently when fired together");
+            assert_eq!(&body, alone, "{path} answered differently when fired together");
         }
-        let now = gathered(app).await;
-        let dialect = folio::query::read_db(app.read.as_ref().unwrap()).dialect();
         if dialect == query_api::sql::Dialect::Sqlite {
-            assert_eq!(now, (0.0, 0.0), "SQLite runs in process: nothing to gather");
+            // SQLite runs in process: there is no round trip to save, nothing is gathered.
             return;
         }
         // More reads than statements: at least one statement answered several reads.
+        let now = gathered(app).await;
         if now.0 - before.0 > now.1 - before.1 {
             return;
         }
-        assert!(round < 19, "20 rounds of {} reads at once and no statement answered two", reads.len() * 4);
+        assert!(round < 19, "20 rounds of {} reads at once and no statement answered two", reads.len());
     }
 }
