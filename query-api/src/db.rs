@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{PgPool, Row, SqlitePool};
+use sqlx::{Column, PgPool, Row, SqlitePool, TypeInfo};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -325,6 +325,14 @@ impl AnyRow {
         })
     }
 
+    /// A text column borrowed from the row (no copy: documents are copied once, into the body).
+    pub fn str(&self, i: usize) -> Result<&str, QueryError> {
+        Ok(match self {
+            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
+            Self::Sqlite(r) => r.try_get(i)?,
+        })
+    }
+
     pub fn opt_text(&self, i: usize) -> Result<Option<String>, QueryError> {
         Ok(match self {
             Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
@@ -332,15 +340,20 @@ impl AnyRow {
         })
     }
 
-    /// An integer column (NULL as 0: counters without a row yet).
+    /// An integer column (NULL as 0: counters without a row yet). On PostgreSQL a `bigint` or an
+    /// `integer`, told apart by the column's type (decoding one as the other is an error, and
+    /// building an error for every row cost more than decoding it).
     pub fn count(&self, i: usize) -> Result<i64, QueryError> {
         Ok(match self {
             Self::Postgres { row: r, skip } => {
-                let v: Option<i64> = match r.try_get::<Option<i64>, _>(i + skip) {
-                    Ok(v) => v,
-                    Err(_) => r.try_get::<Option<i32>, _>(i + skip)?.map(i64::from),
+                let column = i + skip;
+                let four_bytes = r.columns().get(column).is_some_and(|c| c.type_info().name() == "INT4");
+                let value = if four_bytes {
+                    r.try_get::<Option<i32>, _>(column)?.map(i64::from)
+                } else {
+                    r.try_get::<Option<i64>, _>(column)?
                 };
-                v.unwrap_or(0)
+                value.unwrap_or(0)
             }
             Self::Sqlite(r) => r.try_get::<Option<i64>, _>(i)?.unwrap_or(0),
         })

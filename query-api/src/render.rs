@@ -106,9 +106,31 @@ pub fn next(out: &mut String, next: Option<&str>) {
     }
 }
 
-/// An RFC 3339 time (UTC, `Z`, as many fractional digits as needed), as the documents render it.
+/// An RFC 3339 time (UTC, `Z`, as many fractional digits as needed), as the documents render it:
+/// what chrono's `to_rfc3339_opts(SecondsFormat::AutoSi, true)` writes, written in place.
 pub fn time(out: &mut String, micros: Option<i64>) {
+    use chrono::{Datelike, Timelike};
     match micros.and_then(chrono::DateTime::from_timestamp_micros) {
+        Some(t) if (0..=9999).contains(&t.year()) => {
+            let nanos = t.nanosecond();
+            let _ = write!(
+                out,
+                "\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            );
+            let _ = match nanos {
+                0 => Ok(()),
+                n if n % 1_000_000 == 0 => write!(out, ".{:03}", n / 1_000_000),
+                n if n % 1_000 == 0 => write!(out, ".{:06}", n / 1_000),
+                n => write!(out, ".{n:09}"),
+            };
+            out.push_str("Z\"");
+        }
         Some(t) => {
             out.push('"');
             out.push_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
@@ -152,6 +174,26 @@ mod tests {
         assert_eq!(out, r#"{"id":"a","q\"uote":1,"plain":2}"#);
         let value: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(value["q\"uote"], 1);
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Times are written as chrono's RFC 3339 (`AutoSi`, `Z`) would write them, whatever the
+        /// value (whole seconds, milliseconds, microseconds; before 1970; past 9999).
+        #[test]
+        fn times_are_written_as_chrono_writes_them(micros in prop_oneof![
+            any::<i64>().prop_map(|m| m / 1000),
+            (-100_000_000_000i64..300_000_000_000).prop_map(|s| s * 1_000_000),
+            (-100_000_000_000_000i64..300_000_000_000_000).prop_map(|m| m - m % 1000),
+        ]) {
+            let mut out = String::new();
+            time(&mut out, Some(micros));
+            let expected = chrono::DateTime::from_timestamp_micros(micros)
+                .map(|t| format!("\"{}\"", t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))
+                .unwrap_or_else(|| "null".to_owned());
+            prop_assert_eq!(out, expected);
+        }
     }
 
     #[test]

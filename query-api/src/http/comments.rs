@@ -78,7 +78,7 @@ pub async fn comments(
             }
             body.push_str(&format!(",\"depth\":{}", thread.matches('/').count()));
             body.push_str(",\"author\":");
-            render::string(&mut body, &row.text(4)?);
+            render::string(&mut body, row.str(4)?);
             body.push_str(",\"body\":");
             render::string(&mut body, &row.text(5)?);
             body.push_str(",\"created_at\":");

@@ -86,7 +86,7 @@ pub async fn detail(
         };
         let mut body = String::with_capacity(4096);
         body.push_str("{\"data\":");
-        render::document(&mut body, &row.text(1)?, &counters, fields.as_deref())?;
+        render::document(&mut body, row.str(1)?, &counters, fields.as_deref())?;
         body.push('}');
         let mut deps = vec![Dep::Item(id)];
         if matches!(item, ItemRef::Slug(_)) {

@@ -76,7 +76,7 @@ async fn page(state: &QueryState, plan: &ListPlan, cursor: Option<&Cursor>) -> R
             bookmarks: row.count(5)?,
             comments: row.count(6)?,
         };
-        render::document(&mut body, &row.text(1)?, &counters, plan.fields.as_deref())?;
+        render::document(&mut body, row.str(1)?, &counters, plan.fields.as_deref())?;
         deps.push(Dep::Item(id));
         last = Some((id, row));
     }

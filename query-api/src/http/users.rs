@@ -11,6 +11,7 @@ use crate::sql::lookups;
 use crate::state::QueryState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::collections::HashMap;
+use std::fmt::Write;
 use uuid::Uuid;
 
 /// Longest user id accepted (the command API's limit).
@@ -88,18 +89,19 @@ pub async fn history(
             }
             let item = row.uuid(0)?;
             body.push_str("{\"item\":");
-            body.push_str(&row.text(6)?);
+            body.push_str(row.str(6)?);
             body.push_str(",\"first_viewed_at\":");
             render::time(&mut body, row.opt_time(1)?);
             body.push_str(",\"last_viewed_at\":");
             let last_viewed = row.opt_time(2)?;
             render::time(&mut body, last_viewed);
-            body.push_str(&format!(
+            let _ = write!(
+                body,
                 ",\"views\":{},\"liked\":{},\"bookmarked\":{}}}",
                 row.count(3)?,
                 row.bool(4)?,
                 row.bool(5)?
-            ));
+            );
             deps.push(Dep::Item(item));
             last = last_viewed.map(|at| (at, item));
         }
