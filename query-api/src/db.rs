@@ -333,6 +333,25 @@ impl AnyRow {
         })
     }
 
+    /// How many bytes a column holds (0 for NULL), without decoding or checking it: for sizing
+    /// buffers.
+    pub fn byte_len(&self, i: usize) -> usize {
+        match self {
+            Self::Postgres { row: r, skip } => r
+                .try_get_raw(i + skip)
+                .ok()
+                .filter(|raw| !sqlx::ValueRef::is_null(raw))
+                .and_then(|raw| <&[u8] as sqlx::Decode<sqlx::Postgres>>::decode(raw).ok())
+                .map_or(0, <[u8]>::len),
+            Self::Sqlite(r) => r
+                .try_get_raw(i)
+                .ok()
+                .filter(|raw| !sqlx::ValueRef::is_null(raw))
+                .and_then(|raw| <&[u8] as sqlx::Decode<sqlx::Sqlite>>::decode(raw).ok())
+                .map_or(0, <[u8]>::len),
+        }
+    }
+
     pub fn opt_text(&self, i: usize) -> Result<Option<String>, QueryError> {
         Ok(match self {
             Self::Postgres { row: r, skip } => r.try_get(i + skip)?,

@@ -61,7 +61,9 @@ async fn page(state: &QueryState, plan: &ListPlan, cursor: Option<&Cursor>) -> R
     let rows = state.db.fetch(&list::page(dialect, plan, cursor)).await?;
     let limit = plan.limit as usize;
     let mut deps = vec![Dep::Type(plan.type_name.clone())];
-    let mut body = String::with_capacity(4096);
+    // Sized for the documents and their counters, so that the body is not copied as it grows.
+    let documents: usize = rows.iter().take(limit).map(|row| row.byte_len(1)).sum();
+    let mut body = String::with_capacity(documents + 128 * (limit + 1));
     body.push_str("{\"data\":[");
     let mut last = None;
     for (i, row) in rows.iter().take(limit).enumerate() {

@@ -80,7 +80,8 @@ pub async fn history(
         let fetch = limit + 1;
         let rows = state.db.fetch(&lookups::history(state.db.dialect(), &user, after, statuses, fetch)).await?;
         let mut deps = vec![Dep::User(user.clone())];
-        let mut body = String::with_capacity(2048);
+        let embeds: usize = rows.iter().take(limit as usize).map(|row| row.byte_len(6)).sum();
+        let mut body = String::with_capacity(embeds + 192 * (limit as usize + 1));
         body.push_str("{\"data\":[");
         let mut last = None;
         for (i, row) in rows.iter().take(limit as usize).enumerate() {
