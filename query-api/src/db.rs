@@ -1,15 +1,14 @@
-//! Runs [`Sql`] on the read-model database and decodes rows into backend-neutral values:
-//! ids as [`Uuid`], times as microseconds, booleans as `bool`.
+//! Runs [`Sql`] on the read-model database; its rows are [`AnyRow`]s ([`crate::row`]).
 
 use crate::error::QueryError;
 use crate::gather::Waiting;
-use crate::read_pool::ThreadPools;
+use crate::read_pool::{Lease, ThreadPools};
+pub use crate::row::AnyRow;
 use crate::sql::{Arg, Dialect, Planning, Sql};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::sqlite::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Column, PgPool, Row, SqlitePool, TypeInfo};
+use sqlx::{PgPool, Row, SqlitePool};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -29,30 +28,10 @@ pub enum ReadDb {
     Sqlite(ThreadPools<SqliteConnection>),
 }
 
-/// One row, whichever backend it came from.
-pub enum AnyRow {
-    /// Shared by the reads that asked the same ([`crate::gather`]); its own columns start at
-    /// `skip`.
-    Postgres {
-        row: Arc<PgRow>,
-        skip: usize,
-    },
-    Sqlite(SqliteRow),
-}
-
-impl std::fmt::Debug for AnyRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Postgres { .. } => "AnyRow::Postgres",
-            Self::Sqlite(_) => "AnyRow::Sqlite",
-        })
-    }
-}
-
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 
-pub(crate) fn bind_postgres<'q>(text: &'q str, args: &'q [Arg]) -> PgQuery<'q> {
+fn bind_postgres<'q>(text: &'q str, args: &'q [Arg]) -> PgQuery<'q> {
     let mut query = sqlx::query(text);
     for arg in args {
         query = match arg {
@@ -99,25 +78,40 @@ fn pool_for<'p>(
     }
 }
 
-/// A failed read, and whether reading again on another connection may succeed.
-struct Failed {
-    error: sqlx::Error,
-    again: bool,
-}
-
-async fn fetch_postgres(
+/// Runs `sql` on PostgreSQL, on `lease` when the caller already holds one, else on a connection
+/// of `pools` (the wait timed as `label`'s). A read on a connection that had served before and
+/// turns out dead (an I/O error, or a FATAL the server sent when it ended the session:
+/// connections are not tested before use) is read again on another, up to the pool's size.
+pub(crate) async fn read_postgres(
     pools: &ThreadPools<PgConnection>,
+    mut lease: Option<Lease<PgConnection>>,
     label: &'static str,
     sql: &Sql,
-) -> Result<Vec<PgRow>, Failed> {
-    let started = Instant::now();
-    let mut connection = pools.acquire().await.map_err(|error| Failed { error, again: false })?;
-    let acquired = Instant::now();
-    let rows = within_timeout(bind_postgres(&sql.text, &sql.args).fetch_all(&mut *connection)).await;
-    let again = connection.settle(&rows) && connection.reused();
-    drop(connection);
-    record_timing(label, started, acquired);
-    rows.map_err(|error| Failed { error, again })
+) -> Result<Vec<PgRow>, sqlx::Error> {
+    let mut attempts = pools.size();
+    loop {
+        let mut connection = match lease.take() {
+            Some(connection) => connection,
+            None => {
+                let started = Instant::now();
+                let connection = pools.acquire().await?;
+                record_wait(label, started.elapsed());
+                connection
+            }
+        };
+        let sent = Instant::now();
+        let rows = within_timeout(bind_postgres(&sql.text, &sql.args).fetch_all(&mut *connection)).await;
+        let again = connection.settle(&rows) && connection.reused();
+        drop(connection);
+        record_query(label, sent.elapsed());
+        match rows {
+            Err(error) if again && attempts > 0 => {
+                tracing::warn!(%error, "a read-model connection had died; reading again on another");
+                attempts -= 1;
+            }
+            rows => return rows,
+        }
+    }
 }
 
 /// How much of the SQLite read-model file the query API's connections map: all of it. Only the
@@ -129,7 +123,7 @@ pub const MMAP_BYTES: u64 = 1 << 40;
 /// Longest a read-model statement may run; past it the read fails and its connection closes.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub(crate) async fn within_timeout<T>(
+async fn within_timeout<T>(
     statement: impl std::future::Future<Output = Result<T, sqlx::Error>>,
 ) -> Result<T, sqlx::Error> {
     tokio::time::timeout(STATEMENT_TIMEOUT, statement)
@@ -148,7 +142,7 @@ pub(crate) fn record_wait(pool: &'static str, waited: Duration) {
 }
 
 /// A statement's round trip (`folio_read_db_query_seconds`).
-pub(crate) fn record_query(pool: &'static str, took: Duration) {
+fn record_query(pool: &'static str, took: Duration) {
     metrics::histogram!("folio_read_db_query_seconds", "pool" => pool).record(took.as_secs_f64());
 }
 
@@ -210,9 +204,8 @@ impl ReadDb {
 
     /// Runs `sql`, timing the wait for a pooled connection and the statement's round trip apart
     /// (`folio_read_db_wait_seconds`, `folio_read_db_query_seconds`, by pool). A statement gets
-    /// [`STATEMENT_TIMEOUT`]. On PostgreSQL a read on a connection that had served before and
-    /// turns out dead (an I/O error, or a FATAL the server sent when it ended the session:
-    /// connections are not tested before use) is read again on another, up to the pool's size.
+    /// [`STATEMENT_TIMEOUT`]. On PostgreSQL see [`read_postgres`] (dead connections read again)
+    /// and [`crate::gather`] (statements planned once).
     pub async fn fetch(&self, sql: &Sql) -> Result<Vec<AnyRow>, QueryError> {
         match self {
             Self::Postgres { per_values, waiting, generic } => {
@@ -221,22 +214,8 @@ impl ReadDb {
                     let skip = gathered.skip;
                     return Ok(gathered.rows.into_iter().map(|row| AnyRow::Postgres { row, skip }).collect());
                 }
-                let mut attempts = per_values.size();
-                loop {
-                    match fetch_postgres(per_values, "postgres", sql).await {
-                        Err(Failed { error, again: true }) if attempts > 0 => {
-                            tracing::warn!(%error, "a read-model connection had died; reading again on another");
-                            attempts -= 1;
-                        }
-                        outcome => {
-                            let rows = outcome.map_err(|failed| failed.error)?;
-                            return Ok(rows
-                                .into_iter()
-                                .map(|row| AnyRow::Postgres { row: Arc::new(row), skip: 0 })
-                                .collect());
-                        }
-                    }
-                }
+                let rows = read_postgres(per_values, None, "postgres", sql).await?;
+                Ok(rows.into_iter().map(|row| AnyRow::Postgres { row: Arc::new(row), skip: 0 }).collect())
             }
             Self::Sqlite(pool) => {
                 let query = bind_sqlite(&sql.text, &sql.args)?;
@@ -300,118 +279,6 @@ impl ReadDb {
 
     pub async fn execute(&self, sql: &Sql) -> Result<(), QueryError> {
         self.fetch(sql).await.map(drop)
-    }
-}
-
-impl AnyRow {
-    pub fn uuid(&self, i: usize) -> Result<Uuid, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get(i)?,
-        })
-    }
-
-    pub fn opt_uuid(&self, i: usize) -> Result<Option<Uuid>, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get(i)?,
-        })
-    }
-
-    pub fn text(&self, i: usize) -> Result<String, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get(i)?,
-        })
-    }
-
-    /// A text column borrowed from the row (no copy: documents are copied once, into the body).
-    pub fn str(&self, i: usize) -> Result<&str, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get(i)?,
-        })
-    }
-
-    /// How many bytes a column holds (0 for NULL), without decoding or checking it: for sizing
-    /// buffers.
-    pub fn byte_len(&self, i: usize) -> usize {
-        match self {
-            Self::Postgres { row: r, skip } => r
-                .try_get_raw(i + skip)
-                .ok()
-                .filter(|raw| !sqlx::ValueRef::is_null(raw))
-                .and_then(|raw| <&[u8] as sqlx::Decode<sqlx::Postgres>>::decode(raw).ok())
-                .map_or(0, <[u8]>::len),
-            Self::Sqlite(r) => r
-                .try_get_raw(i)
-                .ok()
-                .filter(|raw| !sqlx::ValueRef::is_null(raw))
-                .and_then(|raw| <&[u8] as sqlx::Decode<sqlx::Sqlite>>::decode(raw).ok())
-                .map_or(0, <[u8]>::len),
-        }
-    }
-
-    pub fn opt_text(&self, i: usize) -> Result<Option<String>, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get(i)?,
-        })
-    }
-
-    /// An integer column (NULL as 0: counters without a row yet). On PostgreSQL a `bigint` or an
-    /// `integer`, told apart by the column's type (decoding one as the other is an error, and
-    /// building an error for every row cost more than decoding it).
-    pub fn count(&self, i: usize) -> Result<i64, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => {
-                let column = i + skip;
-                let four_bytes = r.columns().get(column).is_some_and(|c| c.type_info().name() == "INT4");
-                let value = if four_bytes {
-                    r.try_get::<Option<i32>, _>(column)?.map(i64::from)
-                } else {
-                    r.try_get::<Option<i64>, _>(column)?
-                };
-                value.unwrap_or(0)
-            }
-            Self::Sqlite(r) => r.try_get::<Option<i64>, _>(i)?.unwrap_or(0),
-        })
-    }
-
-    pub fn opt_f64(&self, i: usize) -> Result<Option<f64>, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get(i)?,
-        })
-    }
-
-    pub fn opt_bool(&self, i: usize) -> Result<Option<bool>, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get::<Option<i64>, _>(i)?.map(|v| v != 0),
-        })
-    }
-
-    pub fn bool(&self, i: usize) -> Result<bool, QueryError> {
-        Ok(self.opt_bool(i)?.unwrap_or(false))
-    }
-
-    /// A json column (PostgreSQL's EXPLAIN output) or JSON text.
-    pub fn json(&self, i: usize) -> Result<serde_json::Value, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get::<sqlx::types::Json<serde_json::Value>, _>(i + skip)?.0,
-            Self::Sqlite(r) => serde_json::from_str(&r.try_get::<String, _>(i)?).unwrap_or_default(),
-        })
-    }
-
-    /// A time column as microseconds since the epoch.
-    pub fn opt_time(&self, i: usize) -> Result<Option<i64>, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => {
-                r.try_get::<Option<DateTime<Utc>>, _>(i + skip)?.map(|t| t.timestamp_micros())
-            }
-            Self::Sqlite(r) => r.try_get(i)?,
-        })
     }
 }
 

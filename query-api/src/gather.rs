@@ -20,9 +20,9 @@
 //!   is (then the read fails as a pool timeout: 503).
 //! - Statements of different texts run side by side, on connections of the same pool.
 
-use crate::db::{bind_postgres, record_query, record_wait, within_timeout};
+use crate::db::{read_postgres, record_wait};
 use crate::error::QueryError;
-use crate::read_pool::{Lease, ThreadPools};
+use crate::read_pool::ThreadPools;
 use crate::sql::{batch, Arg, Sql};
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::Row;
@@ -178,9 +178,8 @@ fn key_of(sql: &Sql) -> String {
     key
 }
 
-/// Runs `template` for every member (reading again on another connection when a reused one
-/// turns out dead, as [`crate::ReadDb::fetch`] does), answers each member, then gives up the
-/// turn.
+/// Runs `template` for every member ([`read_postgres`]: a dead reused connection is read again
+/// on another), answers each member, then gives up the turn.
 async fn run(
     pools: ThreadPools<PgConnection>,
     turn: tokio::sync::OwnedMutexGuard<()>,
@@ -202,7 +201,9 @@ async fn run(
     };
     let skip = usize::from(representatives.len() > 1);
     metrics::histogram!("folio_read_gathered_reads").record(members.len() as f64);
-    let rows = run_on(&pools, lease, &statement).await.and_then(|rows| route(rows, skip, representatives.len()));
+    let rows = read_postgres(&pools, Some(lease), POOL, &statement)
+        .await
+        .and_then(|rows| route(rows, skip, representatives.len()));
     match rows {
         Ok(groups) => {
             for (member, group) in members.into_iter().zip(of_member) {
@@ -216,33 +217,6 @@ async fn run(
 
 /// The pool label of gathered reads' metrics.
 const POOL: &str = "postgres_generic";
-
-async fn run_on(
-    pools: &ThreadPools<PgConnection>,
-    lease: Lease<PgConnection>,
-    statement: &Sql,
-) -> Result<Vec<PgRow>, sqlx::Error> {
-    let mut lease = Some(lease);
-    let mut attempts = pools.size();
-    loop {
-        let mut connection = match lease.take() {
-            Some(connection) => connection,
-            None => pools.acquire().await?,
-        };
-        let started = Instant::now();
-        let rows = within_timeout(bind_postgres(&statement.text, &statement.args).fetch_all(&mut *connection)).await;
-        let again = connection.settle(&rows) && connection.reused();
-        drop(connection);
-        record_query(POOL, started.elapsed());
-        match rows {
-            Err(error) if again && attempts > 0 => {
-                tracing::warn!(%error, "a read-model connection had died; reading again on another");
-                attempts -= 1;
-            }
-            rows => return rows,
-        }
-    }
-}
 
 /// Each member's rows, by the member column when `skip` is 1.
 fn route(rows: Vec<PgRow>, skip: usize, groups: usize) -> Result<Vec<Vec<Arc<PgRow>>>, sqlx::Error> {

@@ -20,6 +20,7 @@ pub mod plan;
 pub mod read_pool;
 pub mod render;
 pub mod request;
+pub mod row;
 pub mod sql;
 pub mod state;
 

@@ -138,10 +138,6 @@ impl<C: ReadConnection> ThreadPools<C> {
         let home = self.local();
         self.refuse_if_closed(&home)?;
         let permit = home.permits.clone().acquire_owned().await.map_err(|_| sqlx::Error::PoolClosed)?;
-        self.lease_with(home, permit).await
-    }
-
-    async fn lease_with(&self, home: Arc<LocalPool<C>>, permit: OwnedSemaphorePermit) -> Result<Lease<C>, sqlx::Error> {
         self.refuse_if_closed(&home)?;
         let idle = {
             let mut idle = home.idle.lock().unwrap_or_else(PoisonError::into_inner);

@@ -38,21 +38,19 @@ async fn answer(read: &ReadDb, sql: Sql) -> Result<(i64, String), String> {
     Ok((row.count(0).map_err(|e| e.to_string())?, row.text(1).map_err(|e| e.to_string())?))
 }
 
+/// `sql` read in a task of its own (on this test's thread, so in this thread's queue).
+fn start(read: &ReadDb, sql: Sql) -> tokio::task::JoinHandle<Result<(i64, String), String>> {
+    let read = read.clone();
+    tokio::spawn(async move { answer(&read, sql).await })
+}
+
 #[tokio::test]
 async fn reads_that_wait_for_a_running_statement_go_together_in_the_next() {
     let database = TestDatabase::create().await;
     let read = one_connection(&database).await;
-    let first = tokio::spawn({
-        let read = read.clone();
-        async move { answer(&read, slow(1, 0.4)).await }
-    });
+    let first = start(&read, slow(1, 0.4));
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let waiting: Vec<_> = (2..=4)
-        .map(|v| {
-            let read = read.clone();
-            tokio::spawn(async move { answer(&read, slow(v, 0.1)).await })
-        })
-        .collect();
+    let waiting: Vec<_> = (2..=4).map(|v| start(&read, slow(v, 0.1))).collect();
     let (one, at) = first.await.unwrap().unwrap();
     assert_eq!(one, 1);
     let mut starts = Vec::new();
@@ -71,28 +69,31 @@ async fn reads_that_wait_for_a_running_statement_go_together_in_the_next() {
 async fn a_read_that_gives_up_leaves_the_reads_it_took_along_answered() {
     let database = TestDatabase::create().await;
     let read = one_connection(&database).await;
-    let first = tokio::spawn({
-        let read = read.clone();
-        async move { answer(&read, slow(1, 0.3)).await }
-    });
+    let first = start(&read, slow(1, 0.3));
     tokio::time::sleep(Duration::from_millis(100)).await;
     // Queued in this order: the first of them runs the next statement, for both.
-    let runner = tokio::spawn({
-        let read = read.clone();
-        async move { answer(&read, slow(2, 0.6)).await }
-    });
+    let runner = start(&read, slow(2, 0.6));
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let other = tokio::spawn({
-        let read = read.clone();
-        async move { answer(&read, slow(3, 0.6)).await }
-    });
+    let other = start(&read, slow(3, 0.6));
     assert_eq!(first.await.unwrap().unwrap().0, 1);
     // The gathered statement (both reads, 0.6 s) is running: its runner gives up.
     tokio::time::sleep(Duration::from_millis(200)).await;
     runner.abort();
     assert!(runner.await.unwrap_err().is_cancelled());
-    let (value, _) = tokio::time::timeout(Duration::from_secs(10), other).await.unwrap().unwrap().unwrap();
-    assert_eq!(value, 3, "the statement went on in its own task and answered the other read");
+    let mut clock = <sqlx::PgConnection as sqlx::Connection>::connect(&database.url).await.unwrap();
+    let aborted: String = sqlx::query_scalar("SELECT clock_timestamp()::text").fetch_one(&mut clock).await.unwrap();
+    let (value, started) = tokio::time::timeout(Duration::from_secs(10), other).await.unwrap().unwrap().unwrap();
+    assert_eq!(value, 3);
+    let before: bool = sqlx::query_scalar("SELECT $1::timestamptz < $2::timestamptz")
+        .bind(&started)
+        .bind(&aborted)
+        .fetch_one(&mut clock)
+        .await
+        .unwrap();
+    assert!(
+        before,
+        "answered by the statement that was running when its runner gave up ({started} < {aborted}), not read again"
+    );
     // Reads go on.
     assert_eq!(answer(&read, slow(4, 0.0)).await.unwrap().0, 4);
     read.close();
@@ -109,19 +110,10 @@ async fn a_failing_gathered_statement_fails_every_read_it_answered() {
         sql.plan_once();
         sql
     };
-    let first = tokio::spawn({
-        let read = read.clone();
-        async move { answer(&read, slow(1, 0.3)).await }
-    });
+    let first = start(&read, slow(1, 0.3));
     tokio::time::sleep(Duration::from_millis(100)).await;
     // 5 divides by zero; 6 alone would not, but it shares 5's statement.
-    let handles: Vec<_> = [5, 6]
-        .into_iter()
-        .map(|v| {
-            let read = read.clone();
-            tokio::spawn(async move { answer(&read, failing(v)).await })
-        })
-        .collect();
+    let handles: Vec<_> = [5, 6].into_iter().map(|v| start(&read, failing(v))).collect();
     assert!(first.await.unwrap().is_ok());
     for handle in handles {
         let error = handle.await.unwrap().unwrap_err();
