@@ -221,6 +221,14 @@ pub async fn a_rebuild_that_crashed_resumes_where_it_committed(f: &Fixture) {
         .await
         .unwrap();
         assert!(statistics > 0, "the switched-in tables were analyzed");
+        let unvacuumed: Vec<String> = sqlx::query_scalar(
+            "SELECT relname::text FROM pg_stat_user_tables WHERE schemaname = 'folio_read' \
+             AND relname IN ('content_items', 'content_refs', 'content_embeds') AND last_vacuum IS NULL ORDER BY 1",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert_eq!(unvacuumed, Vec::<String>::new(), "the switched-in tables were vacuumed before the switch");
     }
     assert_equal_to_a_clean_rebuild(f).await;
 }
