@@ -109,17 +109,13 @@ fn substitute(out: &mut String, text: &str, replacement: &[String]) {
 /// to in `unnest`, and the type an array value is cast back to in the subquery.
 fn column_of<'a>(first: &Arg, values: impl Iterator<Item = &'a Arg>) -> (Arg, &'static str, Option<&'static str>) {
     let values: Vec<&Arg> = values.collect();
-    macro_rules! gather {
-        ($variant:ident) => {
-            values.iter().filter_map(|v| if let Arg::$variant(x) = v { Some(x.clone()) } else { None }).collect()
-        };
-    }
+    let scalars = || super::array_of(values.iter().map(|v| (*v).clone()).collect());
     match first {
-        Arg::Text(_) => (Arg::TextArray(gather!(Text)), "text", None),
-        Arg::Uuid(_) => (Arg::UuidArray(gather!(Uuid)), "uuid", None),
-        Arg::F64(_) => (Arg::F64Array(gather!(F64)), "float8", None),
-        Arg::I64(_) => (Arg::I64Array(gather!(I64)), "int8", None),
-        Arg::Time(_) => (Arg::TimeArray(gather!(Time)), "timestamptz", None),
+        Arg::Text(_) => (scalars(), "text", None),
+        Arg::Uuid(_) => (scalars(), "uuid", None),
+        Arg::F64(_) => (scalars(), "float8", None),
+        Arg::I64(_) => (scalars(), "int8", None),
+        Arg::Time(_) => (scalars(), "timestamptz", None),
         Arg::UuidArray(_) => (literals(&values), "text", Some("uuid[]")),
         Arg::TextArray(_) => (literals(&values), "text", Some("text[]")),
         Arg::F64Array(_) => (literals(&values), "text", Some("float8[]")),

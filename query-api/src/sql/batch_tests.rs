@@ -86,3 +86,30 @@ fn equal_members_share_one_representative() {
     assert_eq!(representatives, vec![0, 1]);
     assert_eq!(of_member, vec![0, 1, 0, 1]);
 }
+
+#[test]
+fn varying_scalars_of_each_kind_go_in_as_arrays_of_that_kind() {
+    let (u, v) = (Uuid::now_v7(), Uuid::now_v7());
+    let t = template(
+        vec![Arg::Uuid(u), Arg::F64(1.5), Arg::Time(10), Arg::I64(1)],
+        "SELECT * FROM s WHERE u = $1 AND f = $2 AND t = $3 AND i = $4",
+    );
+    let other = vec![Arg::Uuid(v), Arg::F64(2.5), Arg::Time(20), Arg::I64(2)];
+    let sql = batched(&t, &[&t.args, &other]);
+    assert!(
+        sql.text.starts_with(
+            "SELECT b.folio_member, q.* FROM unnest($1::uuid[], $2::float8[], $3::timestamptz[], $4::int8[])"
+        ),
+        "{}",
+        sql.text
+    );
+    assert_eq!(
+        sql.args,
+        vec![
+            Arg::UuidArray(vec![u, v]),
+            Arg::F64Array(vec![1.5, 2.5]),
+            Arg::TimeArray(vec![10, 20]),
+            Arg::I64Array(vec![1, 2]),
+        ]
+    );
+}

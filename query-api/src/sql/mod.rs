@@ -123,9 +123,12 @@ impl Sql {
 }
 
 /// Values of one kind as one PostgreSQL array (mixed kinds never occur: a filter's operands
-/// all come from one field).
+/// all come from one field; a gathered statement's values of one place have its kind).
 fn array_of(values: Vec<Arg>) -> Arg {
     match values.first() {
+        Some(Arg::I64(_)) => {
+            Arg::I64Array(values.into_iter().filter_map(|v| if let Arg::I64(i) = v { Some(i) } else { None }).collect())
+        }
         Some(Arg::Uuid(_)) => Arg::UuidArray(
             values.into_iter().filter_map(|v| if let Arg::Uuid(u) = v { Some(u) } else { None }).collect(),
         ),
