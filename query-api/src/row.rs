@@ -30,33 +30,33 @@ impl std::fmt::Debug for AnyRow {
 }
 
 impl AnyRow {
-    pub fn uuid(&self, i: usize) -> Result<Uuid, QueryError> {
+    /// Column `i` as a type both backends decode alike (on PostgreSQL, past the `skip` columns).
+    fn get<'r, T>(&'r self, i: usize) -> Result<T, QueryError>
+    where
+        T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+        T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+    {
         Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get(i)?,
+            Self::Postgres { row, skip } => row.try_get(i + skip)?,
+            Self::Sqlite(row) => row.try_get(i)?,
         })
+    }
+
+    pub fn uuid(&self, i: usize) -> Result<Uuid, QueryError> {
+        self.get(i)
     }
 
     pub fn opt_uuid(&self, i: usize) -> Result<Option<Uuid>, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get(i)?,
-        })
+        self.get(i)
     }
 
     pub fn text(&self, i: usize) -> Result<String, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get(i)?,
-        })
+        self.get(i)
     }
 
     /// A text column borrowed from the row (no copy: documents are copied once, into the body).
     pub fn str(&self, i: usize) -> Result<&str, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get(i)?,
-        })
+        self.get(i)
     }
 
     /// How many bytes a column holds (0 for NULL), without decoding or checking it: for sizing
@@ -69,10 +69,7 @@ impl AnyRow {
     }
 
     pub fn opt_text(&self, i: usize) -> Result<Option<String>, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get(i)?,
-        })
+        self.get(i)
     }
 
     /// An integer column (NULL as 0: counters without a row yet). On PostgreSQL a `bigint` or an
@@ -95,10 +92,7 @@ impl AnyRow {
     }
 
     pub fn opt_f64(&self, i: usize) -> Result<Option<f64>, QueryError> {
-        Ok(match self {
-            Self::Postgres { row: r, skip } => r.try_get(i + skip)?,
-            Self::Sqlite(r) => r.try_get(i)?,
-        })
+        self.get(i)
     }
 
     pub fn opt_bool(&self, i: usize) -> Result<Option<bool>, QueryError> {
