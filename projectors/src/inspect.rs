@@ -103,6 +103,23 @@ pub async fn refs(read: &ReadStore) -> Result<Value, sqlx::Error> {
         .collect())
 }
 
+/// How many `content_refs` rows carry a list card other than their item's (its card, or its
+/// document when it has none): 0 whenever the projection is right. Only PostgreSQL's rows carry
+/// one (projection migration 0011); SQLite's lists join the item, so there is no copy to lag.
+pub async fn stale_ref_cards(read: &ReadStore) -> Result<i64, sqlx::Error> {
+    match read {
+        ReadStore::Postgres(pool) => {
+            sqlx::query_scalar(
+                "SELECT count(*) FROM content_refs d JOIN content_items ci ON ci.id = d.item_id \
+                 WHERE d.card IS DISTINCT FROM COALESCE(ci.card, ci.document)",
+            )
+            .fetch_one(pool)
+            .await
+        }
+        ReadStore::Sqlite(_) => Ok(0),
+    }
+}
+
 pub async fn values(read: &ReadStore) -> Result<Value, sqlx::Error> {
     let sql = "SELECT item_id, field, type, status, num, txt FROM content_values ORDER BY item_id, field";
     let rows = fetch!(read, sql, (Uuid, String, String, String, Option<f64>, Option<String>));

@@ -196,13 +196,18 @@ async fn write_embeds(tx: &mut Transaction<'static, Postgres>, items: &[(Item, R
     Ok(())
 }
 
+/// An item's reference rows, each with the item's list card (migration 0011), written anew with
+/// the item whenever it is rendered.
 async fn write_refs(tx: &mut Transaction<'static, Postgres>, items: &[(Item, Rendered)]) -> Result<(), sqlx::Error> {
     let ids: Vec<Uuid> = items.iter().map(|(i, _)| i.id).collect();
     sqlx::query("DELETE FROM content_refs WHERE item_id = ANY($1)").bind(&ids).execute(&mut **tx).await?;
     let (mut item_ids, mut fields, mut targets, mut depths, mut ords, mut types, mut statuses, mut published) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut cards = Vec::new();
     for (item, rendered) in items {
+        let card = rendered.card.as_deref().unwrap_or(&rendered.document);
         for r in &rendered.refs {
+            cards.push(card);
             item_ids.push(item.id);
             fields.push(r.field.as_str());
             targets.push(r.target);
@@ -217,9 +222,9 @@ async fn write_refs(tx: &mut Transaction<'static, Postgres>, items: &[(Item, Ren
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO content_refs (item_id, field, target, depth, ord, type, status, published_at) \
+        "INSERT INTO content_refs (item_id, field, target, depth, ord, type, status, published_at, card) \
          SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::int4[], $5::int4[], $6::text[], $7::text[], \
-                              $8::timestamptz[])",
+                              $8::timestamptz[], $9::text[])",
     )
     .bind(item_ids)
     .bind(fields)
@@ -229,6 +234,7 @@ async fn write_refs(tx: &mut Transaction<'static, Postgres>, items: &[(Item, Ren
     .bind(types)
     .bind(statuses)
     .bind(published)
+    .bind(cards)
     .execute(&mut **tx)
     .await?;
     Ok(())

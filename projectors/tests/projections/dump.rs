@@ -4,7 +4,9 @@ use projectors::ReadStore;
 use serde_json::Value;
 use uuid::Uuid;
 
+/// Every read model, after checking that no reference row's copy of its item's card lags.
 pub async fn dump(read: &ReadStore) -> Value {
+    assert_eq!(projectors::inspect::stale_ref_cards(read).await.unwrap(), 0, "content_refs rows with a stale card");
     projectors::inspect::dump(read).await.unwrap()
 }
 

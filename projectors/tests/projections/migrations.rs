@@ -2,17 +2,22 @@
 //! columns lists read come before the raw fields): every row, its rowid (the key of its
 //! `content_search` entry) and its indexes must survive it. `0006_content_embeds` copies each
 //! item's embed and status into the table history reads; `0007` makes the history index cover
-//! a history page; `0008` keeps full text without a copy of the text.
+//! a history page; `0008` keeps full text without a copy of the text. On PostgreSQL, `0011`
+//! copies each item's list card into its reference rows.
 
-use projectors::read_store::ReadStore;
+use infra::testing::TestDatabase;
+use projectors::read_store::{ReadStore, POSTGRES_SCHEMA};
 use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Row, SqlitePool};
 use std::path::Path;
+use std::str::FromStr;
+use uuid::Uuid;
 
-/// Applies the SQLite migrations numbered below `before` to a new database at `path`.
-async fn migrated_up_to(path: &Path, before: &str, scratch: &Path) {
-    let all = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+/// Copies the migrations of `backend` numbered below `before` to `scratch`.
+fn migrations_before(backend: &str, before: &str, scratch: &Path) {
+    let all = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
     std::fs::create_dir_all(scratch).unwrap();
     for entry in std::fs::read_dir(&all).unwrap() {
         let entry = entry.unwrap();
@@ -20,6 +25,11 @@ async fn migrated_up_to(path: &Path, before: &str, scratch: &Path) {
             std::fs::copy(entry.path(), scratch.join(entry.file_name())).unwrap();
         }
     }
+}
+
+/// Applies the SQLite migrations numbered below `before` to a new database at `path`.
+async fn migrated_up_to(path: &Path, before: &str, scratch: &Path) {
+    migrations_before("sqlite", before, scratch);
     let pool =
         SqlitePool::connect_with(SqliteConnectOptions::new().filename(path).create_if_missing(true)).await.unwrap();
     Migrator::new(scratch).await.unwrap().run(&pool).await.unwrap();
@@ -154,4 +164,63 @@ async fn the_contentless_search_migration_keeps_every_entry_without_its_text() {
     sqlx::query("DELETE FROM content_search WHERE rowid = 9").execute(&pool).await.unwrap();
     assert_eq!(search("ferries").await, [], "a row is still deleted by rowid");
     pool.close().await;
+}
+
+/// A reference row written before `0011` (PostgreSQL) gets its item's list card: the card, or the
+/// document of an item without one.
+#[tokio::test]
+async fn the_refs_cards_migration_copies_each_items_list_card_into_its_reference_rows() {
+    let database = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    migrations_before("postgres", "0011", dir.path());
+    let options = PgConnectOptions::from_str(&database.url).unwrap();
+    let admin = PgPool::connect_with(options.clone()).await.unwrap();
+    sqlx::query(&format!("CREATE SCHEMA {POSTGRES_SCHEMA}")).execute(&admin).await.unwrap();
+    admin.close().await;
+    let pool = PgPool::connect_with(options.options([("search_path", POSTGRES_SCHEMA)])).await.unwrap();
+    Migrator::new(dir.path()).await.unwrap().run(&pool).await.unwrap();
+    let (carded, plain, tag) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+    for (id, card) in [(carded, Some(r#"{"t":"card"}"#)), (plain, None)] {
+        sqlx::query(
+            "INSERT INTO content_items (id, type, slug, status, version, position, created_at, updated_at, \
+             published_at, fields, embed, document, card, search) \
+             VALUES ($1, 'page', $1::text, 'published', 1, 1, now(), now(), now(), '{}', '{}', $2, $3, '')",
+        )
+        .bind(id)
+        .bind(format!(r#"{{"document":"{id}"}}"#))
+        .bind(card)
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO content_refs (item_id, field, target, depth, ord, type, status, published_at) \
+             VALUES ($1, 'topic', $2, 0, 0, 'page', 'published', now())",
+        )
+        .bind(id)
+        .bind(tag)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let ReadStore::Postgres(pool) = ReadStore::connect_postgres(&database.url, 2).await.unwrap() else {
+        unreachable!()
+    };
+    let rows: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT item_id, card FROM content_refs ORDER BY item_id").fetch_all(&pool).await.unwrap();
+    assert_eq!(
+        rows,
+        [(carded, r#"{"t":"card"}"#.to_owned()), (plain, format!(r#"{{"document":"{plain}"}}"#))],
+        "the card where there is one, else the document"
+    );
+    let nullable: String = sqlx::query_scalar(
+        "SELECT is_nullable::text FROM information_schema.columns WHERE table_name = 'content_refs' AND column_name = 'card'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(nullable, "NO", "every row has its card from now on");
+    pool.close().await;
+    database.drop_now().await;
 }

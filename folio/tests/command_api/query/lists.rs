@@ -195,14 +195,19 @@ pub async fn lists_leave_unlisted_fields_out_unless_asked_for(app: &TestApp) {
         json!({"fields": [
             {"name": "title", "kind": "string", "required": true},
             {"name": "blurb", "kind": "text"},
-            {"name": "body", "kind": "text", "listed": body_listed}
+            {"name": "body", "kind": "text", "listed": body_listed},
+            {"name": "topic", "kind": "reference", "target": "topic", "filterable": true}
         ], "slug_from": "title"})
     };
+    let topic_type = json!({"fields": [{"name": "name", "kind": "string", "required": true}], "slug_from": "name"});
+    assert_eq!(app.send("PUT", "/v1/types/topic", admin, Some(topic_type)).await.status, 201);
+    let topic = blog::create(app, &editor, "topic", json!({"name": "Boats"})).await;
+    blog::publish(app, &editor, "topic", &topic).await;
     let defined = app.send("PUT", "/v1/types/page", admin, Some(definition(false))).await;
     assert_eq!(defined.status, 201, "{}", defined.body);
     assert_eq!(defined.body["definition"]["fields"][2]["listed"], false, "the flag reads back");
     assert!(defined.body["definition"]["fields"][1].get("listed").is_none(), "listed is the default");
-    let fields = json!({"title": "Welcome", "blurb": "Short", "body": "A long body about ferries"});
+    let fields = json!({"title": "Welcome", "blurb": "Short", "body": "A long body about ferries", "topic": topic});
     let id = blog::create(app, &editor, "page", fields).await;
     let position = blog::publish(app, &editor, "page", &id).await;
     app.wait_for_projections(position).await;
@@ -222,15 +227,36 @@ pub async fn lists_leave_unlisted_fields_out_unless_asked_for(app: &TestApp) {
     assert_eq!(asked.body["data"][0]["body"], "A long body about ferries");
     let detail = app.send("GET", &format!("/v1/content/page/{id}"), None, None).await;
     assert_eq!(detail.body["data"]["body"], "A long body about ferries", "detail carries every field");
+    // A list by relation alone lists the same cards (on PostgreSQL, the copies its reference
+    // rows carry), and whole documents when asked for an unlisted field.
+    let by_topic = format!("/v1/content/page?filter[topic]={topic}");
+    let related = app.send("GET", &by_topic, None, None).await;
+    assert_eq!(related.body["data"], list.body["data"], "by relation, the same card");
+    let asked = app.send("GET", &format!("{by_topic}&fields=title,body"), None, None).await;
+    assert_eq!(asked.body["data"][0]["body"], "A long body about ferries", "{}", asked.body);
 
     // Listing the field again re-renders the type's items; unlisting it takes it out again.
     for listed in [true, false] {
         let revised = app.send("PUT", "/v1/types/page", admin, Some(definition(listed))).await;
         assert_eq!(revised.status, 200, "{}", revised.body);
         app.wait_for_projections(revised.body["position"].as_u64().unwrap()).await;
-        let list = app.send("GET", "/v1/content/page", None, None).await;
-        assert_eq!(members(&list.body["data"][0]).contains("body"), listed, "{}", list.body);
+        for url in ["/v1/content/page", by_topic.as_str()] {
+            let list = app.send("GET", url, None, None).await;
+            assert_eq!(members(&list.body["data"][0]).contains("body"), listed, "{url}: {}", list.body);
+        }
     }
+    // Renaming what the card embeds re-renders it, by relation too.
+    let rename = app
+        .client
+        .patch(format!("{}/v1/content/topic/{topic}", app.url))
+        .bearer_auth(&editor)
+        .header("If-Match", "\"2\"")
+        .json(&json!({"fields": {"name": "Ships"}}));
+    let renamed = app.raw(rename).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    app.wait_for_projections(renamed.body["position"].as_u64().unwrap()).await;
+    let related = app.send("GET", &by_topic, None, None).await;
+    assert_eq!(related.body["data"][0]["topic"]["name"], "Ships", "{}", related.body);
 
     let bad = json!({"fields": [{"name": "title", "kind": "string", "listed": "no"}]});
     let refused = app.send("PUT", "/v1/types/page", admin, Some(bad)).await;
