@@ -1,0 +1,2 @@
+\set t random(1, 1000)
+SELECT d.item_id AS id, d.card AS document, c.views AS views, c.likes AS likes, c.shares AS shares, c.bookmarks AS bookmarks, c.comments AS comments, d.published_at AS k FROM exp.refs_card d LEFT JOIN item_counters c ON c.item_id = d.item_id WHERE d.target = (SELECT id FROM content_items WHERE type = 'tag' AND slug = 'tag-' || CAST(:t AS text)) AND d.field = 'tags' AND d.status = 'published' AND d.type = 'article' ORDER BY d.published_at DESC NULLS LAST, d.item_id DESC LIMIT 21;
