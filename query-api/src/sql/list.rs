@@ -298,3 +298,40 @@ fn from_where(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{plan, Audience};
+    use crate::request::params::parse_list;
+    use events::schema::TypeDefinition;
+    use serde_json::json;
+
+    fn page_text(dialect: Dialect, query: &str) -> String {
+        let definition: TypeDefinition = serde_json::from_value(json!({"fields": [
+            {"name": "title", "kind": "string", "required": true},
+            {"name": "body", "kind": "text", "listed": false},
+            {"name": "featured", "kind": "boolean", "filterable": true},
+            {"name": "tags", "kind": "references", "target": "tag", "filterable": true}
+        ]}))
+        .unwrap();
+        let params = parse_list(query).unwrap();
+        page(dialect, &plan("article", &definition, Audience::Public, &params).unwrap(), None).text
+    }
+
+    #[test]
+    fn only_a_postgres_page_by_one_relation_as_cards_reads_the_cards_of_its_reference_rows() {
+        let tag = format!("filter[tags]={}", Uuid::nil());
+        let by_tag = page_text(Dialect::Postgres, &tag);
+        assert!(by_tag.contains("d.card AS document") && !by_tag.contains("content_items"), "{by_tag}");
+        for (dialect, query) in [
+            (Dialect::Sqlite, tag.clone()),
+            (Dialect::Postgres, format!("{tag}&filter[featured]=true")),
+            (Dialect::Postgres, format!("{tag}&q=ferries")),
+            (Dialect::Postgres, format!("{tag}&fields=title,body")),
+        ] {
+            let text = page_text(dialect, &query);
+            assert!(text.contains("content_items ci"), "{query} reads the items: {text}");
+        }
+    }
+}
