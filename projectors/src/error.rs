@@ -36,10 +36,28 @@ impl From<sqlx::Error> for ApplyError {
     }
 }
 
-/// SQLSTATEs (Postgres) and result codes (SQLite) that say "try again", not "this is wrong":
-/// serialization failure, deadlock, admin shutdown, too many connections, SQLITE_BUSY/LOCKED.
+/// Error codes that say "try again", not "this is wrong": the store's trouble, never the
+/// events'. Parking events for these would skip them (a full disk once parked a whole rebuild's
+/// events one by one, "could not extend file ... No space left on device").
+/// - PostgreSQL (five-character SQLSTATEs): serialization failure and deadlock (`40001`,
+///   `40P01`), shutdown and restart (`57P01`-`57P03`), every insufficient resource (class `53`:
+///   disk full, out of memory, too many connections), system or I/O errors (class `58`) and
+///   corrupt data or indexes (`XX001`, `XX002`).
+/// - SQLite (numeric result codes, extended codes included, judged by their primary code):
+///   `SQLITE_BUSY` (5), `SQLITE_LOCKED` (6), `SQLITE_NOMEM` (7), `SQLITE_IOERR` (10),
+///   `SQLITE_CORRUPT` (11), `SQLITE_FULL` (13), `SQLITE_NOTADB` (26).
+///
+/// A store that stays broken so stalls its projector (its lag grows, each retry is logged)
+/// instead of skipping events into a read model that then looks complete.
 fn is_transient(code: Option<&str>) -> bool {
-    matches!(code, Some("40001" | "40P01" | "57P01" | "57P02" | "57P03" | "53300" | "5" | "6" | "517" | "262"))
+    let Some(code) = code else { return false };
+    // SQLSTATEs always have five characters; SQLite's extended codes have at most four digits.
+    if code.len() == 5 {
+        return matches!(code, "40001" | "40P01" | "57P01" | "57P02" | "57P03" | "XX001" | "XX002")
+            || code.starts_with("53")
+            || code.starts_with("58");
+    }
+    code.parse::<u32>().is_ok_and(|extended| matches!(extended & 0xff, 5 | 6 | 7 | 10 | 11 | 13 | 26))
 }
 
 /// Why the runner stopped.
@@ -61,4 +79,28 @@ pub enum RunnerError {
     RebuildRunning { projection: String, place: String },
     #[error("replay: {0}")]
     Replay(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_transient;
+
+    #[test]
+    fn the_stores_trouble_is_retried_and_bad_data_is_not() {
+        let retried = [
+            "40001", "40P01", "57P01", "57P03", "53100", "53200", "53300", "58030", "XX001", // PostgreSQL
+            "5", "517", "6", "262", "7", "10", "266", "3338", "11", "13", "26", // SQLite, extended too
+        ];
+        for code in retried {
+            assert!(is_transient(Some(code)), "{code} is the store's trouble");
+        }
+        let rejected = [
+            "23505", "23502", "22P02", "42P01", "42703", "P0001", // constraints, bad input, schema
+            "19", "275", "2067", "1", "20", "25", // SQLite: constraints, error, mismatch, range
+        ];
+        for code in rejected {
+            assert!(!is_transient(Some(code)), "{code} is about the data");
+        }
+        assert!(!is_transient(None));
+    }
 }
