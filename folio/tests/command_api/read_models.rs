@@ -47,14 +47,7 @@ async fn scenario(app: &TestApp) {
     assert_eq!(first.status, 201, "{}", first.body);
     let reply = json!({"user": "u3", "body": "Agreed", "parent_id": first.body["id"]});
     assert_eq!(app.send("POST", &format!("{path}/comments"), Some(&site), Some(reply)).await.status, 201);
-    let rename = app
-        .client
-        .patch(format!("{}/v1/content/author/{ada}", app.url))
-        .bearer_auth(&editor)
-        .header("If-Match", "\"1\"")
-        .json(&json!({"fields": {"name": "Ada L."}}));
-    let renamed = app.raw(rename).await;
-    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    crate::query::blog::revise(app, &editor, "author", &ada, 1, json!({"name": "Ada L."})).await;
 
     // A key issued and revoked over HTTP.
     let issued = app.send("POST", "/v1/keys", admin, Some(json!({"role": "moderator", "label": "mod"}))).await;

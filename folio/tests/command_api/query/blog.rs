@@ -56,6 +56,19 @@ pub async fn publish(app: &TestApp, key: &str, type_name: &str, id: &str) -> u64
     reply.body["position"].as_u64().unwrap()
 }
 
+/// Revises item `id` (at `version`, sent as `If-Match`) with `fields`; returns the position.
+pub async fn revise(app: &TestApp, key: &str, type_name: &str, id: &str, version: u64, fields: Value) -> u64 {
+    let request = app
+        .client
+        .patch(format!("{}/v1/content/{type_name}/{id}", app.url))
+        .bearer_auth(key)
+        .header("If-Match", format!("\"{version}\""))
+        .json(&json!({ "fields": fields }));
+    let reply = app.raw(request).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body["position"].as_u64().unwrap()
+}
+
 /// Article `i`'s fields: every third has no rating, sections and flags cycle, tags overlap.
 pub fn article_fields(blog: &Blog, i: usize) -> Value {
     let section = ["news", "opinion", "howto"][i % 3];

@@ -42,15 +42,7 @@ pub async fn a_change_is_never_served_stale_after_its_notice(app: &TestApp) {
 
     // Rename the newest article; once its notice is applied neither the list nor the detail
     // may come from the cache with the old title.
-    let rename = app
-        .client
-        .patch(format!("{}{detail}", app.url))
-        .bearer_auth(&blog.editor)
-        .header("If-Match", "\"2\"")
-        .json(&json!({"fields": {"title": "Renamed"}}));
-    let renamed = app.raw(rename).await;
-    assert_eq!(renamed.status, 200, "{}", renamed.body);
-    let min = renamed.body["position"].as_u64().unwrap().to_string();
+    let min = blog::revise(app, &blog.editor, "article", &id, 2, json!({"title": "Renamed"})).await.to_string();
     let fresh = app.raw(app.client.get(format!("{}{list}", app.url)).header("Folio-Min-Position", &min)).await;
     assert_eq!(fresh.body["data"][0]["title"], "Renamed", "{}", fresh.body);
     let fresh_detail = app.raw(app.client.get(format!("{}{detail}", app.url)).header("Folio-Min-Position", &min)).await;

@@ -246,15 +246,8 @@ pub async fn lists_leave_unlisted_fields_out_unless_asked_for(app: &TestApp) {
         }
     }
     // Renaming what the card embeds re-renders it, by relation too.
-    let rename = app
-        .client
-        .patch(format!("{}/v1/content/topic/{topic}", app.url))
-        .bearer_auth(&editor)
-        .header("If-Match", "\"2\"")
-        .json(&json!({"fields": {"name": "Ships"}}));
-    let renamed = app.raw(rename).await;
-    assert_eq!(renamed.status, 200, "{}", renamed.body);
-    app.wait_for_projections(renamed.body["position"].as_u64().unwrap()).await;
+    let renamed = blog::revise(app, &editor, "topic", &topic, 2, json!({"name": "Ships"})).await;
+    app.wait_for_projections(renamed).await;
     let related = app.send("GET", &by_topic, None, None).await;
     assert_eq!(related.body["data"][0]["topic"]["name"], "Ships", "{}", related.body);
 
