@@ -183,6 +183,13 @@ pub fn plan(
     })
 }
 
+impl ListPlan {
+    /// Whether the response shows member `name` of each entry: every member without `fields=`.
+    pub fn shows(&self, name: &str) -> bool {
+        self.fields.as_ref().is_none_or(|fields| fields.iter().any(|f| f == name))
+    }
+}
+
 /// The statuses a `filter[status]` leaves, within what the audience may see.
 fn status_filter(
     audience: Audience,

@@ -74,6 +74,7 @@ on_every_read_backend!(
     lists::lists_are_newest_first_and_page_by_cursor_without_gaps_or_repeats,
     lists::lists_filter_by_relations_subtrees_values_and_search,
     lists::lists_leave_unlisted_fields_out_unless_asked_for,
+    lists::lists_show_only_the_counters_they_are_asked_for,
     reads::detail_by_id_or_slug_carries_counters_and_respects_the_audience,
     reads::comments_come_threaded_and_paged,
     reads::a_key_and_a_type_written_just_before_a_read_are_known_to_it,

@@ -15,7 +15,7 @@
 
 use super::conditions::write_condition;
 use super::{Arg, Dialect, Sql};
-use crate::plan::{Column, ListPlan, Operand, SortKey, TimeColumn};
+use crate::plan::{Column, ListPlan, Operand, SortKey, TimeColumn, COUNTERS};
 use crate::request::cursor::{Cursor, KeyValue};
 use crate::request::params::Op;
 use crate::request::search;
@@ -193,9 +193,14 @@ fn select(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>, part: Part, cursor
     } else {
         "SELECT ci.id AS id, ci.document AS document, "
     });
-    sql.push(
-        "c.views AS views, c.likes AS likes, c.shares AS shares, c.bookmarks AS bookmarks, c.comments AS comments, ",
-    );
+    let hidden = match sql.dialect {
+        Dialect::Postgres => "NULL::bigint",
+        Dialect::Sqlite => "NULL",
+    };
+    for counter in COUNTERS {
+        let value = if plan.shows(counter) { format!("c.{counter}") } else { hidden.to_owned() };
+        sql.push(&format!("{value} AS {counter}, "));
+    }
     key_expr(sql, plan, driver);
     sql.push(" AS k");
     if let Some(tag) = tag {
@@ -235,6 +240,14 @@ fn select(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>, part: Part, cursor
     sql.push(&format!(" {dir}{nulls}, {id} {dir}"));
 }
 
+/// Whether the page shows any of the counters. Those it does not show are selected as NULL, and
+/// a page that shows none does not join `item_counters` at all: that join is a primary-key probe
+/// per row, about a third of PostgreSQL's work for a page of 21 cards at full size (pgbench,
+/// perf/RESULTS.md).
+fn shows_counters(plan: &ListPlan) -> bool {
+    COUNTERS.iter().any(|counter| plan.shows(counter))
+}
+
 fn bind_key(sql: &mut Sql, key: &KeyValue) {
     match key {
         KeyValue::Int(micros) => sql.bind_time(*micros),
@@ -253,15 +266,19 @@ fn bind_statuses(sql: &mut Sql, column: &str, statuses: &[&'static str]) {
 }
 
 fn from_where(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>) {
-    if cards_from_refs(sql.dialect, plan, driver) {
-        sql.push(" FROM content_refs d LEFT JOIN item_counters c ON c.item_id = d.item_id");
-    } else {
-        match driver {
-            Driver::Items => sql.push(" FROM content_items ci"),
-            Driver::Refs { .. } => sql.push(" FROM content_refs d JOIN content_items ci ON ci.id = d.item_id"),
-            Driver::Values { .. } => sql.push(" FROM content_values d JOIN content_items ci ON ci.id = d.item_id"),
-        };
-        sql.push(" LEFT JOIN item_counters c ON c.item_id = ci.id");
+    let from_refs = cards_from_refs(sql.dialect, plan, driver);
+    sql.push(match (from_refs, driver) {
+        (true, _) => " FROM content_refs d",
+        (false, Driver::Items) => " FROM content_items ci",
+        (false, Driver::Refs { .. }) => " FROM content_refs d JOIN content_items ci ON ci.id = d.item_id",
+        (false, Driver::Values { .. }) => " FROM content_values d JOIN content_items ci ON ci.id = d.item_id",
+    });
+    if shows_counters(plan) {
+        sql.push(if from_refs {
+            " LEFT JOIN item_counters c ON c.item_id = d.item_id"
+        } else {
+            " LEFT JOIN item_counters c ON c.item_id = ci.id"
+        });
     }
     if sql.dialect == Dialect::Sqlite && plan.search.is_some() {
         sql.push(" JOIN m ON m.rid = ci.rowid");
@@ -317,6 +334,19 @@ mod tests {
         .unwrap();
         let params = parse_list(query).unwrap();
         page(dialect, &plan("article", &definition, Audience::Public, &params).unwrap(), None).text
+    }
+
+    #[test]
+    fn a_page_selects_the_counters_it_shows_and_joins_them_only_if_it_shows_one() {
+        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+            let every = page_text(dialect, "");
+            assert!(every.contains("c.views AS views") && every.contains("c.comments AS comments"), "{every}");
+            let some = page_text(dialect, "fields=title,likes");
+            assert!(some.contains("c.likes AS likes") && some.contains("NULL"), "{some}");
+            assert!(!some.contains("c.views") && some.contains("item_counters"), "{some}");
+            let none = page_text(dialect, &format!("filter[tags]={}&fields=title", Uuid::nil()));
+            assert!(!none.contains("item_counters") && !none.contains("c."), "{none}");
+        }
     }
 
     #[test]

@@ -153,6 +153,16 @@ pub async fn the_main_read_shapes_never_scan_a_whole_table(app: &TestApp) {
         assert!(!by_tag.iter().any(|l| l.contains("content_items")), "{}", by_tag.join("\n"));
         assert!(by_tag.iter().any(|l| l.contains("content_refs_target_idx")), "{}", by_tag.join("\n"));
     }
+    // Counters are looked up only for pages that show them (SQLite names item_counters `c`).
+    for (query, shown) in [("", true), ("fields=title,views", true), ("fields=title,slug", false)] {
+        for relation in [String::new(), format!("filter[tags]={}", blog.tags[0])] {
+            let query =
+                [relation.as_str(), query].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("&");
+            let lines = db.explain(&list::page(dialect, &plan_of(&query, Audience::Public), None)).await.unwrap();
+            let counted = lines.iter().any(|l| l.contains("item_counters") || l.trim_start().starts_with("SEARCH c "));
+            assert_eq!(counted, shown, "{query}:\n{}", lines.join("\n"));
+        }
+    }
     // A history page is the history index alone (it carries each row's views, like and
     // bookmark) and one lookup per item in the narrow content_embeds, never content_items.
     let history = db.explain(&lookups::history(dialect, "42", None, &["published"], 21)).await.unwrap();

@@ -256,3 +256,31 @@ pub async fn lists_leave_unlisted_fields_out_unless_asked_for(app: &TestApp) {
     refused.problem(422, "validation_failed");
     assert_eq!(refused.body["errors"][0]["code"], "invalid_definition", "listed is a boolean");
 }
+
+/// A list reads only the counters it shows: without `fields=` every counter comes, with it only
+/// those named (and none, when it names none), each the item's own, in the plain list and by tag.
+pub async fn lists_show_only_the_counters_they_are_asked_for(app: &TestApp) {
+    let blog = blog::write(app, 3, 0).await;
+    let id = &blog.published[2];
+    for user in ["u1", "u2"] {
+        app.send("POST", &format!("/v1/content/article/{id}/views"), Some(&blog.site), Some(json!({"user": user})))
+            .await;
+    }
+    let liked = app
+        .send("POST", &format!("/v1/content/article/{id}/likes"), Some(&blog.site), Some(json!({"user": "u1"})))
+        .await;
+    app.wait_for_projections(liked.body["position"].as_u64().unwrap()).await;
+    let entry = |body: &Value| -> Value {
+        body["data"].as_array().unwrap().iter().find(|e| e["id"] == json!(id)).cloned().unwrap_or(Value::Null)
+    };
+    let by_tag = format!("/v1/content/article?filter[tags]={}&", blog.tags[2]);
+    for list in ["/v1/content/article?", by_tag.as_str()] {
+        let none = app.send("GET", &format!("{list}fields=title"), None, None).await;
+        assert_eq!(entry(&none.body), json!({"id": id, "title": "Article 02"}), "{list}");
+        let some = app.send("GET", &format!("{list}fields=title,views,likes"), None, None).await;
+        assert_eq!(entry(&some.body), json!({"id": id, "title": "Article 02", "views": 2, "likes": 1}), "{list}");
+        let every = entry(&app.send("GET", list, None, None).await.body);
+        let counters = ["views", "likes", "shares", "bookmarks", "comments"].map(|c| every[c].as_i64());
+        assert_eq!(counters, [Some(2), Some(1), Some(0), Some(0), Some(0)], "{list}: {every}");
+    }
+}
