@@ -91,6 +91,10 @@ pub struct Args {
     /// Skip the pgbench ceilings.
     #[arg(long)]
     pub no_pgbench: bool,
+    /// Do not load the read models' pages before the first window (PostgreSQL; see
+    /// `perf/sql/prewarm.sql`).
+    #[arg(long)]
+    pub no_prewarm: bool,
     /// A window in which other processes (not folio, this database's PostgreSQL backends,
     /// pgbench or query-bench) used more than this many cores is measured again, after waiting
     /// for a quiet machine (the machine is shared). At the machine's core count or more, no

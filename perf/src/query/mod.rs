@@ -12,6 +12,7 @@ pub mod args;
 pub mod ceilings;
 pub mod data;
 pub mod dataset;
+pub mod prewarm;
 pub mod report;
 pub mod run;
 pub mod setup;

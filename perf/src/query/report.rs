@@ -196,7 +196,21 @@ pub fn write_results(out: &Path, args: &Args, env: &Value, runs: &[ProfileRun], 
                 run.head as f64 / ready.max(0.001)
             )
         };
-        let _ = writeln!(md, "- {}: {} events; {loaded}; checks: {}.", run.profile, run.head, run.setup["checks"]);
+        let loaded_first = &run.seed["prewarm"];
+        let prewarm = if loaded_first.is_null() {
+            String::new()
+        } else if let Some(why) = loaded_first["skipped"].as_str() {
+            format!("; read models not loaded first ({why})")
+        } else {
+            format!(
+                "; the read models' pages loaded first (`perf/sql/prewarm.sql`: {} relations, {} MB, {:.1} s)",
+                loaded_first["relations"],
+                loaded_first["megabytes"],
+                loaded_first["seconds"].as_f64().unwrap_or_default()
+            )
+        };
+        let _ =
+            writeln!(md, "- {}: {} events; {loaded}{prewarm}; checks: {}.", run.profile, run.head, run.setup["checks"]);
     }
     let _ = writeln!(md, "\n{}", table(runs));
     let _ = writeln!(md, "{}", NOTES);

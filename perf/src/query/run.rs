@@ -67,7 +67,10 @@ pub async fn run_profile(profile: &str, args: &Args) -> Result<ProfileRun, Error
         ),
         other => return Err(format!("unknown profile {other}").into()),
     };
-    let seed = ensure_seeded(args, &store).await?;
+    let mut seed = ensure_seeded(args, &store).await?;
+    if let (Store::Postgres(url), false) = (&store, args.no_prewarm) {
+        seed["prewarm"] = super::prewarm::prewarm(url).await?;
+    }
     let data = Data::open(store.clone())?;
     // Which processes, and whose PostgreSQL backends, are the benchmark's.
     let (own, database): (&'static [&'static str], String) = match &store {
