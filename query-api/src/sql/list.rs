@@ -147,7 +147,7 @@ pub fn count(dialect: Dialect, plan: &ListPlan, explain: bool) -> Sql {
     }
     search_cte(&mut sql, plan);
     sql.push("SELECT count(*)");
-    from_where(&mut sql, plan, driver(plan));
+    from_where(&mut sql, plan, driver(plan), false);
     sql
 }
 
@@ -206,7 +206,7 @@ fn select(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>, part: Part, cursor
     if let Some(tag) = tag {
         sql.push(&format!(", {tag} AS part"));
     }
-    from_where(sql, plan, driver);
+    from_where(sql, plan, driver, shows_counters(plan));
     let id = id_expr(driver);
     if plan.sort.nullable {
         sql.push(" AND ");
@@ -265,7 +265,9 @@ fn bind_statuses(sql: &mut Sql, column: &str, statuses: &[&'static str]) {
     }
 }
 
-fn from_where(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>) {
+/// The page's tables and conditions; `item_counters` joined only `with_counters` (a count never
+/// reads them).
+fn from_where(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>, with_counters: bool) {
     let from_refs = cards_from_refs(sql.dialect, plan, driver);
     sql.push(match (from_refs, driver) {
         (true, _) => " FROM content_refs d",
@@ -273,7 +275,7 @@ fn from_where(sql: &mut Sql, plan: &ListPlan, driver: Driver<'_>) {
         (false, Driver::Refs { .. }) => " FROM content_refs d JOIN content_items ci ON ci.id = d.item_id",
         (false, Driver::Values { .. }) => " FROM content_values d JOIN content_items ci ON ci.id = d.item_id",
     });
-    if shows_counters(plan) {
+    if with_counters {
         sql.push(if from_refs {
             " LEFT JOIN item_counters c ON c.item_id = d.item_id"
         } else {
@@ -346,6 +348,11 @@ mod tests {
             assert!(!some.contains("c.views") && some.contains("item_counters"), "{some}");
             let none = page_text(dialect, &format!("filter[tags]={}&fields=title", Uuid::nil()));
             assert!(!none.contains("item_counters") && !none.contains("c."), "{none}");
+            let definition: TypeDefinition =
+                serde_json::from_value(json!({"fields": [{"name": "title", "kind": "string"}]})).unwrap();
+            let counted = plan("article", &definition, Audience::Public, &parse_list("count=exact").unwrap()).unwrap();
+            let text = count(dialect, &counted, false).text;
+            assert!(!text.contains("item_counters"), "a count reads no counters: {text}");
         }
     }
 

@@ -69,6 +69,15 @@ pub async fn revise(app: &TestApp, key: &str, type_name: &str, id: &str, version
     reply.body["position"].as_u64().unwrap()
 }
 
+/// Records engagement `action` (`views`, `likes`, ...) of article `id` by `user` with the site
+/// key `site`; returns the position.
+pub async fn engage(app: &TestApp, site: &str, id: &str, action: &str, user: &str) -> u64 {
+    let path = format!("/v1/content/article/{id}/{action}");
+    let reply = app.send("POST", &path, Some(site), Some(json!({ "user": user }))).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body["position"].as_u64().unwrap()
+}
+
 /// Article `i`'s fields: every third has no rating, sections and flags cycle, tags overlap.
 pub fn article_fields(blog: &Blog, i: usize) -> Value {
     let section = ["news", "opinion", "howto"][i % 3];

@@ -263,13 +263,10 @@ pub async fn lists_show_only_the_counters_they_are_asked_for(app: &TestApp) {
     let blog = blog::write(app, 3, 0).await;
     let id = &blog.published[2];
     for user in ["u1", "u2"] {
-        app.send("POST", &format!("/v1/content/article/{id}/views"), Some(&blog.site), Some(json!({"user": user})))
-            .await;
+        blog::engage(app, &blog.site, id, "views", user).await;
     }
-    let liked = app
-        .send("POST", &format!("/v1/content/article/{id}/likes"), Some(&blog.site), Some(json!({"user": "u1"})))
-        .await;
-    app.wait_for_projections(liked.body["position"].as_u64().unwrap()).await;
+    let liked = blog::engage(app, &blog.site, id, "likes", "u1").await;
+    app.wait_for_projections(liked).await;
     let entry = |body: &Value| -> Value {
         body["data"].as_array().unwrap().iter().find(|e| e["id"] == json!(id)).cloned().unwrap_or(Value::Null)
     };

@@ -9,13 +9,9 @@ pub async fn detail_by_id_or_slug_carries_counters_and_respects_the_audience(app
     let blog = blog::write(app, 3, 1).await;
     let id = &blog.published[1];
     for user in ["u1", "u2"] {
-        app.send("POST", &format!("/v1/content/article/{id}/views"), Some(&blog.site), Some(json!({"user": user})))
-            .await;
+        blog::engage(app, &blog.site, id, "views", user).await;
     }
-    let liked = app
-        .send("POST", &format!("/v1/content/article/{id}/likes"), Some(&blog.site), Some(json!({"user": "u1"})))
-        .await;
-    let min = liked.body["position"].as_u64().unwrap().to_string();
+    let min = blog::engage(app, &blog.site, id, "likes", "u1").await.to_string();
     let by_id = app
         .raw(app.client.get(format!("{}/v1/content/article/{id}", app.url)).header("Folio-Min-Position", &min))
         .await;
